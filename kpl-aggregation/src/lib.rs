@@ -1,0 +1,1 @@
+//! KPL aggregated record format (placeholder, filled in by the Rust compute issue).

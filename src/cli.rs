@@ -1,0 +1,32 @@
+//! Command-line interface definition (clap derive). Each subcommand's arguments live beside its
+//! implementation; this file only wires them together.
+
+use clap::{Parser, Subcommand};
+
+/// Render, package and deploy four Amazon Kinesis streaming patterns as CloudFormation stacks.
+#[derive(Debug, Parser)]
+#[command(name = "streamstack", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// All subcommands of the tool.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render patterns to CloudFormation templates.
+    Synth(crate::synth::SynthArgs),
+    /// Package templates and code assets in the build-s3-dist layout.
+    Dist(crate::dist::DistArgs),
+    /// Upload code assets to an S3 asset bucket (content-addressed, skips unchanged objects).
+    Upload(crate::upload::UploadArgs),
+    /// Deploy a pattern as a stack through a change set.
+    Deploy(crate::deploy::DeployArgs),
+    /// Delete a stack.
+    Destroy(crate::destroy::DestroyArgs),
+    /// Show a stack's status, outputs, last events and alarm states.
+    Status(crate::status::StatusArgs),
+    /// Send records to a Kinesis data stream with KPL aggregation.
+    Produce(crate::produce::ProduceArgs),
+}

@@ -1,0 +1,21 @@
+//! streamstack: render, package and deploy four Amazon Kinesis streaming patterns.
+//!
+//! Where things are:
+//! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs) and `--param` checks;
+//! - [`render`]: handlebars fragments merged into one CloudFormation template, then checked;
+//! - [`synth`]: the `synth` command (render every requested pattern, write atomically);
+//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine;
+//! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
+
+pub mod cli;
+pub mod deploy;
+pub mod destroy;
+pub mod dist;
+pub mod error;
+pub mod fsutil;
+pub mod pattern;
+pub mod produce;
+pub mod render;
+pub mod status;
+pub mod synth;
+pub mod upload;
