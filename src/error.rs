@@ -16,7 +16,9 @@ pub struct NotYetAvailable(pub &'static str);
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<UsageError>().is_some()
         || err.downcast_ref::<NotYetAvailable>().is_some()
-        || err.downcast_ref::<crate::synth::SynthError>().is_some_and(|e| e.is_usage())
+        || err
+            .downcast_ref::<crate::synth::SynthError>()
+            .is_some_and(|e| e.is_usage())
     {
         2
     } else {

@@ -1,1 +1,256 @@
-//! Pattern manifests.
+//! Pattern manifests: the data that describes each pattern (parameters, building blocks,
+//! conditions, outputs). Manifests are YAML files under `patterns/`, embedded in the binary;
+//! `--templates DIR` can override any of them.
+
+mod params;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::render::sources;
+use crate::synth::SynthError;
+
+pub use params::{parse_override, ParamOverride};
+
+/// The pattern ids, in the order the product lists them.
+pub const PATTERN_IDS: [&str; 4] = [
+    "apigw-kds-lambda",
+    "kpl-kds-kda",
+    "kds-kdf-s3",
+    "kds-kda-apigw",
+];
+
+/// One CloudFormation parameter with its constraints and console metadata.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// Logical name of the parameter (filled from the shared table key when omitted).
+    #[serde(default)]
+    pub name: String,
+    /// CloudFormation parameter type (`String`, `Number`, `CommaDelimitedList`, AWS-specific types).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Default value, as CloudFormation stores it (a string).
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub default: Option<String>,
+    /// Description shown in the console.
+    pub description: String,
+    /// Allowed values, if restricted.
+    #[serde(default)]
+    pub allowed_values: Vec<String>,
+    /// Minimum numeric value.
+    pub min_value: Option<f64>,
+    /// Maximum numeric value.
+    pub max_value: Option<f64>,
+    /// Minimum string length.
+    pub min_length: Option<u64>,
+    /// Maximum string length.
+    pub max_length: Option<u64>,
+    /// Regular expression the whole value must match.
+    pub allowed_pattern: Option<String>,
+    /// Message shown when a constraint fails.
+    pub constraint_description: Option<String>,
+    /// Label in the console (`AWS::CloudFormation::Interface`).
+    pub label: String,
+    /// Parameter group in the console.
+    pub group: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ParamRef {
+    Shared(String),
+    Own(Box<Parameter>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SharedFile {
+    parameters: BTreeMap<String, Parameter>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    id: String,
+    description: String,
+    parameters: Vec<ParamRef>,
+    blocks: Vec<String>,
+    #[serde(default)]
+    vars: serde_json::Map<String, Value>,
+    #[serde(default)]
+    conditions: serde_json::Map<String, Value>,
+    outputs: BTreeMap<String, OutputFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputFile {
+    description: String,
+    value: Value,
+    #[serde(default)]
+    export: bool,
+    condition: Option<String>,
+}
+
+/// A stack output declared by a manifest.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Logical name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Value (any CloudFormation expression).
+    pub value: Value,
+    /// Whether to export it as `${AWS::StackName}-<name>`.
+    pub export: bool,
+    /// Condition under which the output exists.
+    pub condition: Option<String>,
+}
+
+/// A fully resolved pattern manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Pattern id (CLI name and file stem).
+    pub id: String,
+    /// Template description naming the flow.
+    pub description: String,
+    /// Parameters in display order.
+    pub parameters: Vec<Parameter>,
+    /// Building blocks (template fragments) in render order.
+    pub blocks: Vec<String>,
+    /// Pattern-specific values passed to the fragments.
+    pub vars: serde_json::Map<String, Value>,
+    /// Extra conditions declared by the pattern itself.
+    pub conditions: serde_json::Map<String, Value>,
+    /// Outputs in name order.
+    pub outputs: Vec<Output>,
+}
+
+impl Manifest {
+    /// Loads pattern `id`, resolving shared parameters. `templates_dir` overrides embedded files.
+    pub fn load(id: &str, templates_dir: Option<&Path>) -> Result<Manifest, SynthError> {
+        if !PATTERN_IDS.contains(&id) {
+            return Err(SynthError::UnknownPattern {
+                name: id.to_string(),
+            });
+        }
+        let shared_name = "shared.yaml";
+        let shared_text = sources::manifest(shared_name, templates_dir)?;
+        let shared: SharedFile =
+            serde_yaml_ng::from_str(&shared_text).map_err(|e| SynthError::Manifest {
+                file: shared_name.to_string(),
+                message: e.to_string(),
+            })?;
+        let file = format!("{id}.yaml");
+        let text = sources::manifest(&file, templates_dir)?;
+        let raw: ManifestFile =
+            serde_yaml_ng::from_str(&text).map_err(|e| SynthError::Manifest {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+        let bad = |message: String| SynthError::Manifest {
+            file: file.clone(),
+            message,
+        };
+        if raw.id != id {
+            return Err(bad(format!("id `{}` does not match the file name", raw.id)));
+        }
+        let mut parameters = Vec::with_capacity(raw.parameters.len());
+        for p in raw.parameters {
+            let param = match p {
+                ParamRef::Shared(name) => {
+                    let mut param =
+                        shared.parameters.get(&name).cloned().ok_or_else(|| {
+                            bad(format!("shared parameter `{name}` does not exist"))
+                        })?;
+                    param.name = name;
+                    param
+                }
+                ParamRef::Own(param) => *param,
+            };
+            if param.name.is_empty() {
+                return Err(bad("a parameter has no name".to_string()));
+            }
+            if parameters.iter().any(|q: &Parameter| q.name == param.name) {
+                return Err(bad(format!("parameter `{}` is declared twice", param.name)));
+            }
+            if let Some(default) = &param.default {
+                params::check_value(&param, default)
+                    .map_err(|reason| bad(format!("default of `{}`: {reason}", param.name)))?;
+            }
+            parameters.push(param);
+        }
+        let outputs = raw
+            .outputs
+            .into_iter()
+            .map(|(name, o)| Output {
+                name,
+                description: o.description,
+                value: o.value,
+                export: o.export,
+                condition: o.condition,
+            })
+            .collect();
+        Ok(Manifest {
+            id: raw.id,
+            description: raw.description,
+            parameters,
+            blocks: raw.blocks,
+            vars: raw.vars,
+            conditions: raw.conditions,
+            outputs,
+        })
+    }
+
+    /// The parameter called `name`, if the pattern has it.
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// Checks `--param` overrides against this manifest: the name must exist and the value must
+    /// satisfy the parameter's constraints.
+    pub fn check_overrides(&self, overrides: &[(String, String)]) -> Result<(), SynthError> {
+        for (name, value) in overrides {
+            let param = self
+                .parameter(name)
+                .ok_or_else(|| SynthError::UnknownParameter {
+                    name: name.clone(),
+                    pattern: self.id.clone(),
+                    allowed: self
+                        .parameters
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+            params::check_value(param, value).map_err(|reason| SynthError::BadParameterValue {
+                name: name.clone(),
+                value: value.clone(),
+                reason,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn string_or_number<'de, D>(de: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = Option::<serde_yaml_ng::Value>::deserialize(de)?;
+    Ok(match v {
+        None | Some(serde_yaml_ng::Value::Null) => None,
+        Some(serde_yaml_ng::Value::String(s)) => Some(s),
+        Some(serde_yaml_ng::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_yaml_ng::Value::Bool(b)) => Some(b.to_string()),
+        Some(_) => {
+            return Err(serde::de::Error::custom(
+                "default must be a string, number or boolean",
+            ))
+        }
+    })
+}

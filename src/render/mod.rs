@@ -1,1 +1,301 @@
-//! Template rendering.
+//! Renders a pattern: each building block's handlebars fragment becomes a piece of JSON; the
+//! pieces are merged into one CloudFormation template, which is then checked before anyone writes
+//! it (see [`check`]).
+
+pub mod check;
+mod dashboard;
+pub mod sources;
+
+use std::path::PathBuf;
+
+use handlebars::Handlebars;
+use serde_json::{json, Map, Value};
+
+use crate::pattern::Manifest;
+use crate::synth::SynthError;
+
+/// Where the templates load their code assets from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AssetMode {
+    /// Template parameters `AssetBucket` and `AssetPrefix`: one template serves any bucket.
+    #[default]
+    Parameters,
+    /// build-s3-dist mode: bucket `<bucket>-${AWS::Region}` and key prefix `<solution>/<version>/`
+    /// baked in; the two asset parameters are dropped.
+    Baked {
+        /// Bucket base name (the region is appended).
+        bucket: String,
+        /// Solution name.
+        solution: String,
+        /// Solution version.
+        version: String,
+    },
+}
+
+/// Options of one render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// `--param NAME=VALUE` overrides of parameter defaults (already checked by the caller or not:
+    /// they are checked again here).
+    pub overrides: Vec<(String, String)>,
+    /// `--templates DIR`: files here replace the embedded manifests and fragments of the same name.
+    pub templates_dir: Option<PathBuf>,
+    /// Asset location mode.
+    pub assets: AssetMode,
+}
+
+const ASSET_PARAMETERS: [&str; 2] = ["AssetBucket", "AssetPrefix"];
+
+/// Renders pattern `id` to a checked CloudFormation template.
+pub fn render_pattern(id: &str, opts: &RenderOptions) -> Result<Value, SynthError> {
+    let manifest = Manifest::load(id, opts.templates_dir.as_deref())?;
+    render_manifest(&manifest, opts)
+}
+
+/// Renders an already loaded manifest to a checked CloudFormation template.
+pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Value, SynthError> {
+    manifest.check_overrides(&opts.overrides)?;
+    let mut manifest = manifest.clone();
+    for (name, value) in &opts.overrides {
+        if let Some(p) = manifest.parameters.iter_mut().find(|p| &p.name == name) {
+            p.default = Some(value.clone());
+        }
+    }
+    let (asset_bucket, asset_prefix) = match &opts.assets {
+        AssetMode::Parameters => ("${AssetBucket}".to_string(), "${AssetPrefix}".to_string()),
+        AssetMode::Baked {
+            bucket,
+            solution,
+            version,
+        } => {
+            manifest
+                .parameters
+                .retain(|p| !ASSET_PARAMETERS.contains(&p.name.as_str()));
+            (
+                format!("{bucket}-${{AWS::Region}}"),
+                format!("{solution}/{version}/"),
+            )
+        }
+    };
+
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(escape_json_string);
+    hb.register_helper("json", Box::new(json_helper));
+    let blocks: Map<String, Value> = manifest
+        .blocks
+        .iter()
+        .map(|b| (b.replace('-', "_"), Value::Bool(true)))
+        .collect();
+    // Both asset values are text for use inside `Fn::Sub` strings.
+    let context = json!({
+        "pattern": {"id": manifest.id, "description": manifest.description},
+        "vars": manifest.vars,
+        "blocks": blocks,
+        "assets": {"bucket": asset_bucket, "prefix": asset_prefix},
+    });
+
+    let mut conditions = manifest.conditions.clone();
+    let mut resources = Map::new();
+    let mut sections = Vec::new();
+    for block in &manifest.blocks {
+        let source = sources::fragment(block, opts.templates_dir.as_deref())?;
+        let file = format!("{block}.json.hbs");
+        let text = hb
+            .render_template(&source, &context)
+            .map_err(|e| SynthError::Fragment {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+        let piece: Value = serde_json::from_str(&text).map_err(|e| SynthError::Fragment {
+            file: file.clone(),
+            message: format!("rendered text is not valid JSON: {e}"),
+        })?;
+        let Value::Object(piece) = piece else {
+            return Err(SynthError::Fragment {
+                file,
+                message: "must render to a JSON object".to_string(),
+            });
+        };
+        for (key, value) in piece {
+            match (key.as_str(), value) {
+                ("Resources", Value::Object(m)) => merge_unique(&mut resources, m, &file)?,
+                ("Conditions", Value::Object(m)) => merge_unique(&mut conditions, m, &file)?,
+                ("Dashboard", Value::Array(s)) => sections.extend(s),
+                (other, _) => {
+                    return Err(SynthError::Fragment {
+                        file,
+                        message: format!(
+                            "unexpected top-level key `{other}` (allowed: Resources, Conditions, Dashboard)"
+                        ),
+                    })
+                }
+            }
+        }
+    }
+    add_alarm_actions(&mut resources);
+    if !sections.is_empty() {
+        let dashboard = dashboard::resource(&sections).map_err(|message| SynthError::Fragment {
+            file: "dashboard sections".to_string(),
+            message,
+        })?;
+        merge_unique(
+            &mut resources,
+            Map::from_iter([("Dashboard".to_string(), dashboard)]),
+            "dashboard",
+        )?;
+    }
+
+    let mut template = Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    template.insert("Description".into(), json!(manifest.description));
+    template.insert("Metadata".into(), interface(&manifest));
+    template.insert("Parameters".into(), parameters(&manifest));
+    if !conditions.is_empty() {
+        template.insert("Conditions".into(), Value::Object(conditions));
+    }
+    template.insert("Resources".into(), Value::Object(resources));
+    template.insert("Outputs".into(), outputs(&manifest));
+    let template = Value::Object(template);
+    check::check(&template).map_err(|problems| SynthError::InvalidTemplate {
+        pattern: manifest.id.clone(),
+        problems,
+    })?;
+    Ok(template)
+}
+
+fn merge_unique(
+    into: &mut Map<String, Value>,
+    from: Map<String, Value>,
+    file: &str,
+) -> Result<(), SynthError> {
+    for (k, v) in from {
+        if into.contains_key(&k) {
+            return Err(SynthError::Fragment {
+                file: file.to_string(),
+                message: format!("logical id `{k}` is defined twice"),
+            });
+        }
+        into.insert(k, v);
+    }
+    Ok(())
+}
+
+/// Every alarm notifies the stack's alarm topic on ALARM and on OK: no alarm is left silent.
+fn add_alarm_actions(resources: &mut Map<String, Value>) {
+    let topic = json!([{"Ref": "AlarmTopic"}]);
+    for resource in resources.values_mut() {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::CloudWatch::Alarm") {
+            continue;
+        }
+        if let Some(Value::Object(props)) = resource.get_mut("Properties") {
+            props.insert("AlarmActions".into(), topic.clone());
+            props.insert("OKActions".into(), topic.clone());
+        }
+    }
+}
+
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+fn parameters(manifest: &Manifest) -> Value {
+    let mut out = Map::new();
+    for p in &manifest.parameters {
+        let mut m = Map::new();
+        m.insert("Type".into(), json!(p.kind));
+        if let Some(d) = &p.default {
+            m.insert("Default".into(), json!(d));
+        }
+        m.insert("Description".into(), json!(p.description));
+        if !p.allowed_values.is_empty() {
+            m.insert("AllowedValues".into(), json!(p.allowed_values));
+        }
+        if let Some(v) = p.min_value {
+            m.insert("MinValue".into(), number(v));
+        }
+        if let Some(v) = p.max_value {
+            m.insert("MaxValue".into(), number(v));
+        }
+        if let Some(v) = p.min_length {
+            m.insert("MinLength".into(), json!(v));
+        }
+        if let Some(v) = p.max_length {
+            m.insert("MaxLength".into(), json!(v));
+        }
+        if let Some(v) = &p.allowed_pattern {
+            m.insert("AllowedPattern".into(), json!(v));
+        }
+        if let Some(v) = &p.constraint_description {
+            m.insert("ConstraintDescription".into(), json!(v));
+        }
+        out.insert(p.name.clone(), Value::Object(m));
+    }
+    Value::Object(out)
+}
+
+fn interface(manifest: &Manifest) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut labels = Map::new();
+    for p in &manifest.parameters {
+        match groups.iter_mut().find(|(g, _)| *g == p.group) {
+            Some((_, names)) => names.push(p.name.clone()),
+            None => groups.push((p.group.clone(), vec![p.name.clone()])),
+        }
+        labels.insert(p.name.clone(), json!({"default": p.label}));
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(label, names)| json!({"Label": {"default": label}, "Parameters": names}))
+        .collect();
+    json!({"AWS::CloudFormation::Interface": {"ParameterGroups": groups, "ParameterLabels": labels}})
+}
+
+fn outputs(manifest: &Manifest) -> Value {
+    let mut out = Map::new();
+    for o in &manifest.outputs {
+        let mut m = Map::new();
+        if let Some(c) = &o.condition {
+            m.insert("Condition".into(), json!(c));
+        }
+        m.insert("Description".into(), json!(o.description));
+        m.insert("Value".into(), o.value.clone());
+        if o.export {
+            m.insert(
+                "Export".into(),
+                json!({"Name": {"Fn::Sub": format!("${{AWS::StackName}}-{}", o.name)}}),
+            );
+        }
+        out.insert(o.name.clone(), Value::Object(m));
+    }
+    Value::Object(out)
+}
+
+/// Escapes `{{value}}` for the inside of a JSON string literal.
+fn escape_json_string(s: &str) -> String {
+    serde_json::to_string(s)
+        .ok()
+        .and_then(|q| Some(q.strip_prefix('"')?.strip_suffix('"')?.to_string()))
+        .unwrap_or_default()
+}
+
+/// `{{json value}}`: the value as JSON text (use with triple braces so it is not escaped again).
+fn json_helper(
+    h: &handlebars::Helper,
+    _: &Handlebars,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let value = h
+        .param(0)
+        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
+    let text = serde_json::to_string(value.value())
+        .map_err(|e| handlebars::RenderErrorReason::Other(e.to_string()))?;
+    out.write(&text)?;
+    Ok(())
+}
