@@ -138,17 +138,22 @@ impl Manifest {
                 name: id.to_string(),
             });
         }
-        let shared_name = "shared.yaml";
-        let shared_text = sources::manifest(shared_name, templates_dir)?;
-        let shared: SharedFile =
-            serde_yaml_ng::from_str(&shared_text).map_err(|e| SynthError::Manifest {
-                file: shared_name.to_string(),
-                message: e.to_string(),
-            })?;
+        let shared = sources::manifest("shared.yaml", templates_dir)?;
         let file = format!("{id}.yaml");
         let text = sources::manifest(&file, templates_dir)?;
+        Manifest::parse(id, &shared, &text)
+    }
+
+    /// Parses manifest text for pattern `id` against the shared parameter table text.
+    pub fn parse(id: &str, shared_text: &str, text: &str) -> Result<Manifest, SynthError> {
+        let file = format!("{id}.yaml");
+        let shared: SharedFile =
+            serde_yaml_ng::from_str(shared_text).map_err(|e| SynthError::Manifest {
+                file: "shared.yaml".to_string(),
+                message: e.to_string(),
+            })?;
         let raw: ManifestFile =
-            serde_yaml_ng::from_str(&text).map_err(|e| SynthError::Manifest {
+            serde_yaml_ng::from_str(text).map_err(|e| SynthError::Manifest {
                 file: file.clone(),
                 message: e.to_string(),
             })?;

@@ -1,0 +1,775 @@
+//! Structural assertions on the four rendered templates: what the spec (`shared/spec/patterns.md`)
+//! requires must be there, with the right values.
+
+use serde_json::{json, Value};
+use streamstack::pattern::PATTERN_IDS;
+use streamstack::synth::{render_pattern, RenderOptions};
+
+fn render(id: &str) -> Value {
+    render_pattern(id, &RenderOptions::default()).unwrap()
+}
+
+fn resources_of_type<'a>(t: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
+
+fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+    t["Resources"]
+        .get(id)
+        .unwrap_or_else(|| panic!("resource {id} missing"))
+}
+
+fn types(t: &Value) -> Vec<String> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_pattern_has_the_expected_resource_types() {
+    let common = [
+        "AWS::Kinesis::Stream",
+        "AWS::SNS::Topic",
+        "AWS::KMS::Key",
+        "AWS::CloudWatch::Dashboard",
+    ];
+    let specific: [(&str, &[&str]); 4] = [
+        (
+            "apigw-kds-lambda",
+            &[
+                "AWS::ApiGateway::RestApi",
+                "AWS::ApiGateway::RequestValidator",
+                "AWS::ApiGateway::Model",
+                "AWS::ApiGateway::Stage",
+                "AWS::Lambda::Function",
+                "AWS::Lambda::EventSourceMapping",
+                "AWS::SQS::Queue",
+            ],
+        ),
+        (
+            "kpl-kds-kda",
+            &[
+                "AWS::EC2::Instance",
+                "AWS::KinesisAnalyticsV2::Application",
+                "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption",
+                "AWS::S3::Bucket",
+                "AWS::S3::BucketPolicy",
+            ],
+        ),
+        (
+            "kds-kdf-s3",
+            &[
+                "AWS::KinesisFirehose::DeliveryStream",
+                "AWS::S3::Bucket",
+                "AWS::Logs::LogStream",
+            ],
+        ),
+        (
+            "kds-kda-apigw",
+            &[
+                "AWS::EC2::Instance",
+                "AWS::KinesisAnalyticsV2::Application",
+                "AWS::ApiGateway::ApiKey",
+                "AWS::ApiGateway::UsagePlan",
+                "AWS::SecretsManager::Secret",
+                "AWS::Lambda::Function",
+            ],
+        ),
+    ];
+    for (id, wanted) in specific {
+        let t = render(id);
+        let have = types(&t);
+        for kind in common.iter().chain(wanted.iter()) {
+            assert!(have.iter().any(|h| h == kind), "{id}: no {kind}");
+        }
+    }
+}
+
+#[test]
+fn no_custom_resources_anywhere() {
+    for id in PATTERN_IDS {
+        for kind in types(&render(id)) {
+            assert!(
+                !kind.starts_with("Custom::") && kind != "AWS::CloudFormation::CustomResource",
+                "{id}: {kind}"
+            );
+        }
+        let t = render(id);
+        for (fid, f) in resources_of_type(&t, "AWS::Lambda::Function") {
+            assert_eq!(f["Properties"]["Runtime"], "provided.al2023", "{id} {fid}");
+            assert_eq!(f["Properties"]["Handler"], "bootstrap", "{id} {fid}");
+            assert_eq!(
+                f["Properties"]["Architectures"],
+                json!([{"Ref": "Architecture"}]),
+                "{id} {fid}"
+            );
+        }
+    }
+}
+
+#[test]
+fn parameter_constraints_match_the_spec() {
+    let t = render("apigw-kds-lambda");
+    let p = &t["Parameters"];
+    let range = |name: &str| {
+        (
+            p[name]["MinValue"].clone(),
+            p[name]["MaxValue"].clone(),
+            p[name]["Default"].clone(),
+        )
+    };
+    assert_eq!(range("ShardCount"), (json!(1), json!(200), json!("2")));
+    assert_eq!(
+        range("RetentionHours"),
+        (json!(24), json!(8760), json!("24"))
+    );
+    assert_eq!(
+        range("ThrottlingRateLimit"),
+        (json!(1), json!(10000), json!("100"))
+    );
+    assert_eq!(
+        range("ThrottlingBurstLimit"),
+        (json!(0), json!(5000), json!("50"))
+    );
+    assert_eq!(range("BatchSize"), (json!(1), json!(10000), json!("100")));
+    assert_eq!(
+        range("ParallelizationFactor"),
+        (json!(1), json!(10), json!("1"))
+    );
+    assert_eq!(
+        range("MaxRetryAttempts"),
+        (json!(1), json!(10000), json!("3"))
+    );
+    assert_eq!(
+        p["EnableEnhancedMonitoring"]["AllowedValues"],
+        json!(["true", "false"])
+    );
+    assert_eq!(
+        p["StreamMode"]["AllowedValues"],
+        json!(["PROVISIONED", "ON_DEMAND"])
+    );
+    assert_eq!(p["Architecture"]["Default"], "arm64");
+
+    let t = render("kds-kdf-s3");
+    let p = &t["Parameters"];
+    assert_eq!(
+        (
+            p["BufferingSize"]["MinValue"].clone(),
+            p["BufferingSize"]["MaxValue"].clone(),
+            p["BufferingSize"]["Default"].clone()
+        ),
+        (json!(1), json!(128), json!("5"))
+    );
+    assert_eq!(
+        (
+            p["BufferingInterval"]["MinValue"].clone(),
+            p["BufferingInterval"]["MaxValue"].clone(),
+            p["BufferingInterval"]["Default"].clone()
+        ),
+        (json!(60), json!(900), json!("300"))
+    );
+    assert_eq!(
+        p["CompressionFormat"]["AllowedValues"],
+        json!(["GZIP", "HADOOP_SNAPPY", "Snappy", "UNCOMPRESSED", "ZIP"])
+    );
+    assert_eq!(p["CompressionFormat"]["Default"], "GZIP");
+
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let p = &t["Parameters"];
+        assert_eq!(
+            p["LogLevel"]["AllowedValues"],
+            json!(["DEBUG", "ERROR", "INFO", "WARN"])
+        );
+        assert_eq!(p["LogLevel"]["Default"], "INFO");
+        assert_eq!(
+            p["MetricsLevel"]["AllowedValues"],
+            json!(["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"])
+        );
+        assert_eq!(p["MetricsLevel"]["Default"], "TASK");
+        for name in ["EnableSnapshots", "EnableAutoScaling"] {
+            assert_eq!(p[name]["Default"], "true");
+        }
+        for name in [
+            "ProducerVpcId",
+            "ProducerSubnetId",
+            "ProducerAmiId",
+            "ApplicationSubnetIds",
+            "ApplicationSecurityGroupIds",
+        ] {
+            assert!(p.get(name).is_some(), "{id}: {name}");
+        }
+        assert_eq!(
+            resource(&t, "Application")["Properties"]["RuntimeEnvironment"],
+            "FLINK-2_3"
+        );
+    }
+}
+
+#[test]
+fn the_consumer_mapping_uses_each_parameter_for_its_own_setting() {
+    let t = render("apigw-kds-lambda");
+    let m = &resource(&t, "ConsumerEventSourceMapping")["Properties"];
+    assert_eq!(
+        m["ParallelizationFactor"],
+        json!({"Ref": "ParallelizationFactor"})
+    );
+    assert_eq!(
+        m["MaximumRetryAttempts"],
+        json!({"Ref": "MaxRetryAttempts"})
+    );
+    assert_eq!(m["BatchSize"], json!({"Ref": "BatchSize"}));
+    assert_eq!(m["StartingPosition"], "LATEST");
+    assert_eq!(m["BisectBatchOnFunctionError"], true);
+    assert_eq!(m["MaximumRecordAgeInSeconds"], 86400);
+    assert_eq!(
+        m["FunctionResponseTypes"],
+        json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(
+        m["DestinationConfig"]["OnFailure"]["Destination"],
+        json!({"Fn::GetAtt": ["FailureQueue", "Arn"]})
+    );
+    let f = &resource(&t, "ConsumerFunction")["Properties"];
+    assert_eq!(f["Timeout"], 300);
+    assert_eq!(f["TracingConfig"]["Mode"], "Active");
+}
+
+fn alarm_facts(a: &Value) -> (String, String, String, f64, String, Vec<String>, String) {
+    let p = &a["Properties"];
+    (
+        p["Namespace"].as_str().unwrap_or("").to_string(),
+        p["MetricName"].as_str().unwrap_or("").to_string(),
+        p["Statistic"].as_str().unwrap_or("").to_string(),
+        p["Threshold"].as_f64().unwrap(),
+        p["ComparisonOperator"].as_str().unwrap().to_string(),
+        p["Dimensions"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .map(|d| d["Name"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        p["TreatMissingData"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn stream_alarms_match_the_reference_facts() {
+    let expected = [
+        (
+            "GetRecords.IteratorAgeMilliseconds",
+            "Maximum",
+            60000.0,
+            "GreaterThanOrEqualToThreshold",
+            "breaching",
+        ),
+        (
+            "ReadProvisionedThroughputExceeded",
+            "Average",
+            0.01,
+            "GreaterThanOrEqualToThreshold",
+            "breaching",
+        ),
+        (
+            "WriteProvisionedThroughputExceeded",
+            "Average",
+            0.01,
+            "GreaterThanOrEqualToThreshold",
+            "breaching",
+        ),
+        (
+            "PutRecord.Success",
+            "Average",
+            0.95,
+            "LessThanOrEqualToThreshold",
+            "notBreaching",
+        ),
+        (
+            "PutRecords.Success",
+            "Average",
+            0.95,
+            "LessThanOrEqualToThreshold",
+            "notBreaching",
+        ),
+        (
+            "GetRecords.Success",
+            "Average",
+            0.98,
+            "LessThanOrEqualToThreshold",
+            "breaching",
+        ),
+    ];
+    for id in PATTERN_IDS {
+        let t = render(id);
+        let alarms: Vec<_> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .filter(|(_, a)| a["Properties"]["Namespace"] == "AWS/Kinesis")
+            .collect();
+        assert_eq!(alarms.len(), 6, "{id}");
+        for (metric, stat, thr, cmp, missing) in expected {
+            let (_, a) = alarms
+                .iter()
+                .find(|(_, a)| a["Properties"]["MetricName"] == metric)
+                .unwrap_or_else(|| panic!("{id}: {metric}"));
+            let f = alarm_facts(a);
+            assert_eq!(
+                (f.2.as_str(), f.3, f.4.as_str(), f.5.clone(), f.6.as_str()),
+                (stat, thr, cmp, vec!["StreamName".to_string()], missing),
+                "{id} {metric}"
+            );
+            assert_eq!(a["Properties"]["Period"], 60);
+            assert_eq!(a["Properties"]["EvaluationPeriods"], 1);
+            assert_eq!(
+                a["Properties"]["Dimensions"][0]["Value"],
+                json!({"Ref": "DataStream"})
+            );
+        }
+    }
+}
+
+#[test]
+fn flink_alarms_match_the_reference_facts() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let flink: Vec<_> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .filter(|(_, a)| {
+                a["Properties"]["Namespace"] == "AWS/KinesisAnalytics"
+                    || a["Properties"].get("Metrics").is_some()
+            })
+            .collect();
+        assert_eq!(flink.len(), 7, "{id}");
+        let find = |m: &str| {
+            flink
+                .iter()
+                .find(|(_, a)| a["Properties"]["MetricName"] == m)
+                .unwrap_or_else(|| panic!("{id}: {m}"))
+                .1
+        };
+        for (metric, stat, thr, cmp) in [
+            ("downtime", "Average", 0.0, "GreaterThanThreshold"),
+            (
+                "numberOfFailedCheckpoints",
+                "Average",
+                0.0,
+                "GreaterThanThreshold",
+            ),
+            ("cpuUtilization", "Maximum", 80.0, "GreaterThanThreshold"),
+            (
+                "heapMemoryUtilization",
+                "Maximum",
+                90.0,
+                "GreaterThanThreshold",
+            ),
+            (
+                "numRecordsOutPerSecond",
+                "Average",
+                0.0,
+                "LessThanOrEqualToThreshold",
+            ),
+            (
+                "millisBehindLatest",
+                "Maximum",
+                60000.0,
+                "GreaterThanThreshold",
+            ),
+        ] {
+            let f = alarm_facts(find(metric));
+            assert_eq!(
+                (f.2.as_str(), f.3, f.4.as_str(), f.6.as_str()),
+                (stat, thr, cmp, "breaching"),
+                "{id} {metric}"
+            );
+        }
+        let lag = &find("millisBehindLatest")["Properties"]["Dimensions"];
+        assert_eq!(lag[1], json!({"Name": "Flow", "Value": "Input"}));
+        assert_eq!(
+            lag[2],
+            json!({"Name": "Id", "Value": {"Fn::Join": ["_", {"Fn::Split": ["-", {"Ref": "DataStream"}]}]}})
+        );
+        let gc = &resource(&t, "FlinkGcAlarm")["Properties"];
+        assert_eq!(gc["Threshold"], 60);
+        assert_eq!(
+            gc["Metrics"][0]["MetricStat"]["Metric"]["MetricName"],
+            "oldGenerationGCTime"
+        );
+        assert_eq!(gc["Metrics"][1]["Expression"], "(gcTime * 100) / 60000");
+    }
+}
+
+#[test]
+fn firehose_and_consumer_and_endpoint_alarms() {
+    let t = render("kds-kdf-s3");
+    let f = alarm_facts(resource(&t, "DeliveryFreshnessAlarm"));
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str(), f.2.as_str(), f.3, f.4.as_str()),
+        (
+            "AWS/Firehose",
+            "DeliveryToS3.DataFreshness",
+            "Maximum",
+            900.0,
+            "GreaterThanThreshold"
+        )
+    );
+    assert_eq!(
+        resource(&t, "DeliveryFreshnessAlarm")["Properties"]["Period"],
+        300
+    );
+
+    let t = render("apigw-kds-lambda");
+    for (id, metric) in [
+        ("ConsumerErrorsAlarm", "Errors"),
+        ("ConsumerThrottlesAlarm", "Throttles"),
+        (
+            "FailureQueueMessagesAlarm",
+            "ApproximateNumberOfMessagesVisible",
+        ),
+    ] {
+        assert_eq!(resource(&t, id)["Properties"]["MetricName"], metric);
+    }
+    let t = render("kds-kda-apigw");
+    assert_eq!(
+        resource(&t, "FareApi5xxAlarm")["Properties"]["MetricName"],
+        "5XXError"
+    );
+    assert_eq!(
+        resource(&t, "FareFunctionErrorsAlarm")["Properties"]["MetricName"],
+        "Errors"
+    );
+}
+
+#[test]
+fn every_alarm_notifies_the_encrypted_topic_and_email_is_optional() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        for (aid, a) in resources_of_type(&t, "AWS::CloudWatch::Alarm") {
+            assert_eq!(
+                a["Properties"]["AlarmActions"],
+                json!([{"Ref": "AlarmTopic"}]),
+                "{id} {aid}"
+            );
+            assert_eq!(
+                a["Properties"]["OKActions"],
+                json!([{"Ref": "AlarmTopic"}]),
+                "{id} {aid}"
+            );
+        }
+        assert_eq!(
+            resource(&t, "AlarmTopic")["Properties"]["KmsMasterKeyId"],
+            json!({"Fn::GetAtt": ["StackKey", "Arn"]})
+        );
+        let sub = resource(&t, "AlarmEmailSubscription");
+        assert_eq!(sub["Condition"], "HasAlarmEmail");
+        assert_eq!(t["Parameters"]["AlarmEmail"]["Default"], "");
+    }
+}
+
+#[test]
+fn data_is_encrypted_at_rest_everywhere() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        let s = &resource(&t, "DataStream")["Properties"];
+        assert_eq!(s["StreamEncryption"]["EncryptionType"], "KMS", "{id}");
+        assert_eq!(
+            s["DesiredShardLevelMetrics"]["Fn::If"][0], "EnhancedMonitoringOn",
+            "{id}"
+        );
+        assert_eq!(s["ShardCount"]["Fn::If"][0], "IsProvisioned", "{id}");
+        for (bid, b) in resources_of_type(&t, "AWS::S3::Bucket") {
+            let sse = &b["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+                ["ServerSideEncryptionByDefault"]["SSEAlgorithm"];
+            assert_eq!(sse, "AES256", "{id} {bid}");
+            assert_eq!(
+                b["Properties"]["VersioningConfiguration"]["Status"],
+                "Enabled"
+            );
+            assert_eq!(
+                b["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"],
+                true
+            );
+            // A TLS-only policy for every bucket.
+            let policies = resources_of_type(&t, "AWS::S3::BucketPolicy");
+            assert!(
+                policies
+                    .iter()
+                    .any(|(_, p)| p["Properties"]["Bucket"] == json!({"Ref": bid})
+                        && p["Properties"]["PolicyDocument"]["Statement"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(
+                                |st| st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                                    && st["Effect"] == "Deny"
+                            )),
+                "{id} {bid}: no TLS-only policy"
+            );
+        }
+        for (qid, q) in resources_of_type(&t, "AWS::SQS::Queue") {
+            assert!(
+                q["Properties"].get("KmsMasterKeyId").is_some(),
+                "{id} {qid}"
+            );
+        }
+        for (lid, l) in resources_of_type(&t, "AWS::Logs::LogGroup") {
+            assert!(l["Properties"].get("KmsKeyId").is_some(), "{id} {lid}");
+            assert_eq!(l["Properties"]["RetentionInDays"], 365, "{id} {lid}");
+        }
+        assert_eq!(
+            resource(&t, "StackKey")["Properties"]["EnableKeyRotation"],
+            true
+        );
+    }
+}
+
+#[test]
+fn the_api_key_is_generated_per_stack_never_a_constant() {
+    let t = render("kds-kda-apigw");
+    let v = &resource(&t, "FareApiKey")["Properties"]["Value"];
+    assert_eq!(
+        v,
+        &json!({"Fn::Sub": "{{resolve:secretsmanager:${FareApiKeySecret}:SecretString}}"})
+    );
+    let secret = &resource(&t, "FareApiKeySecret")["Properties"];
+    assert_eq!(secret["GenerateSecretString"]["PasswordLength"], 40);
+    let plan = &resource(&t, "FareUsagePlan")["Properties"]["Throttle"];
+    assert_eq!(plan, &json!({"RateLimit": 20, "BurstLimit": 100}));
+    let method = &resource(&t, "FareMethod")["Properties"];
+    assert_eq!(method["ApiKeyRequired"], true);
+    assert_eq!(method["AuthorizationType"], "AWS_IAM");
+    assert_eq!(method["HttpMethod"], "GET");
+}
+
+#[test]
+fn the_producer_requires_imdsv2_and_has_no_ingress() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let i = &resource(&t, "ProducerInstance")["Properties"];
+        assert_eq!(i["MetadataOptions"]["HttpTokens"], "required");
+        assert_eq!(i["InstanceType"], "t3.small");
+        let sg = &resource(&t, "ProducerSecurityGroup")["Properties"];
+        assert!(sg.get("SecurityGroupIngress").is_none());
+        let ports: Vec<i64> = sg["SecurityGroupEgress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["FromPort"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ports, vec![443, 80]);
+        let user_data = i["UserData"]["Fn::Base64"]["Fn::Sub"].as_str().unwrap();
+        assert!(user_data.contains("systemctl enable --now streamstack-producer.service"));
+        assert!(user_data.contains("--rate ${ProducerRate}"));
+    }
+}
+
+#[test]
+fn outputs_match_the_spec() {
+    let expected: [(&str, &[&str]); 4] = [
+        (
+            "apigw-kds-lambda",
+            &[
+                "ProxyApiId",
+                "ProxyApiEndpoint",
+                "DataStreamName",
+                "LambdaConsumerArn",
+                "FailureQueueUrl",
+            ],
+        ),
+        (
+            "kpl-kds-kda",
+            &[
+                "ProducerInstance",
+                "DataStreamName",
+                "ApplicationName",
+                "OutputBucketName",
+            ],
+        ),
+        (
+            "kds-kdf-s3",
+            &["DataStreamName", "DeliveryStreamName", "OutputBucketName"],
+        ),
+        (
+            "kds-kda-apigw",
+            &[
+                "ProducerInstance",
+                "DataStreamName",
+                "ApplicationName",
+                "FareApiEndpoint",
+            ],
+        ),
+    ];
+    for (id, names) in expected {
+        let t = render(id);
+        for n in names {
+            assert!(t["Outputs"].get(*n).is_some(), "{id}: output {n}");
+        }
+    }
+}
+
+#[test]
+fn parameter_groups_and_labels_cover_every_parameter() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        let iface = &t["Metadata"]["AWS::CloudFormation::Interface"];
+        let mut grouped: Vec<&str> = iface["ParameterGroups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| {
+                g["Parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap())
+            })
+            .collect();
+        grouped.sort_unstable();
+        let mut params: Vec<&str> = t["Parameters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        params.sort_unstable();
+        assert_eq!(grouped, params, "{id}");
+        for p in params {
+            assert!(
+                iface["ParameterLabels"][p]["default"].is_string(),
+                "{id}: {p}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dashboards_have_the_listed_sections() {
+    let wanted: [(&str, &[&str]); 4] = [
+        (
+            "apigw-kds-lambda",
+            &["## Kinesis data stream", "## Lambda consumer"],
+        ),
+        (
+            "kpl-kds-kda",
+            &[
+                "## Kinesis data stream",
+                "## Flink application health",
+                "## Flink resources",
+                "## Flink progress",
+                "## Flink source",
+                "## Flink logs",
+            ],
+        ),
+        (
+            "kds-kdf-s3",
+            &["## Kinesis data stream", "## Firehose delivery stream"],
+        ),
+        (
+            "kds-kda-apigw",
+            &[
+                "## Kinesis data stream",
+                "## Fare endpoint",
+                "## Flink application health",
+                "## Flink logs",
+            ],
+        ),
+    ];
+    for (id, headers) in wanted {
+        let t = render(id);
+        let body = resource(&t, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let body: Value = serde_json::from_str(&body).unwrap();
+        let widgets = body["widgets"].as_array().unwrap();
+        for h in headers {
+            assert!(
+                widgets.iter().any(|w| w["type"] == "text"
+                    && w["properties"]["markdown"].as_str().unwrap().starts_with(h)),
+                "{id}: {h}"
+            );
+        }
+        for w in widgets {
+            let (wd, ht) = (w["width"].as_u64().unwrap(), w["height"].as_u64().unwrap());
+            assert!((wd, ht) == (24, 1) || ht == 6, "{id}: widget {w}");
+            assert!(w["x"].as_u64().unwrap() + wd <= 24);
+        }
+        // Every stream alarm has a widget.
+        for a in [
+            "StreamIteratorAgeAlarm",
+            "StreamReadThrottleAlarm",
+            "StreamWriteThrottleAlarm",
+            "StreamPutRecordSuccessAlarm",
+            "StreamPutRecordsSuccessAlarm",
+            "StreamGetRecordsSuccessAlarm",
+        ] {
+            assert!(
+                body.to_string().contains(&format!("${{{a}.Arn}}")),
+                "{id}: {a}"
+            );
+        }
+    }
+}
+
+#[test]
+fn iam_allows_never_use_wildcard_actions() {
+    for id in PATTERN_IDS {
+        let text = serde_json::to_string(&render(id)).unwrap();
+        let t: Value = serde_json::from_str(&text).unwrap();
+        let mut stack = vec![&t];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Object(m) => {
+                    if m.get("Effect") == Some(&json!("Allow")) {
+                        let actions = match &m["Action"] {
+                            Value::String(s) => vec![s.clone()],
+                            Value::Array(a) => {
+                                a.iter().map(|x| x.as_str().unwrap().to_string()).collect()
+                            }
+                            _ => vec![],
+                        };
+                        for a in actions {
+                            assert!(!a.contains('*'), "{id}: {a}");
+                        }
+                    }
+                    stack.extend(m.values());
+                }
+                Value::Array(a) => stack.extend(a.iter()),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn baked_asset_mode_drops_the_asset_parameters() {
+    use streamstack::synth::AssetMode;
+    let opts = RenderOptions {
+        assets: AssetMode::Baked {
+            bucket: "mybucket".into(),
+            solution: "streaming".into(),
+            version: "v1.0.0".into(),
+        },
+        ..RenderOptions::default()
+    };
+    let t = render_pattern("apigw-kds-lambda", &opts).unwrap();
+    assert!(t["Parameters"].get("AssetBucket").is_none());
+    assert!(t["Parameters"].get("AssetPrefix").is_none());
+    let code = &resource(&t, "ConsumerFunction")["Properties"]["Code"];
+    assert_eq!(
+        code["S3Bucket"],
+        json!({"Fn::Sub": "mybucket-${AWS::Region}"})
+    );
+    assert_eq!(
+        code["S3Key"],
+        json!({"Fn::Sub": "streaming/v1.0.0/consumer-function-${Architecture}.zip"})
+    );
+}
