@@ -308,7 +308,7 @@ mod tests {
     use serde_json::json;
 
     fn base(resources: Value) -> Value {
-        json!({"Parameters": {"P": {"Type": "String"}}, "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}}, "Resources": resources})
+        json!({"Parameters": {"P": {"Type": "String"}}, "Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": resources})
     }
 
     #[test]
