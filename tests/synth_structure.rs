@@ -773,3 +773,19 @@ fn baked_asset_mode_drops_the_asset_parameters() {
         json!({"Fn::Sub": "streaming/v1.0.0/consumer-function-${Architecture}.zip"})
     );
 }
+
+#[test]
+fn flink_vpc_settings_are_both_or_neither() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let rule = &t["Rules"]["ApplicationVpcBothOrNeither"]["Assertions"][0]["Assert"]["Fn::Or"];
+        let text = rule.to_string();
+        assert!(
+            text.contains("ApplicationSubnetIds") && text.contains("ApplicationSecurityGroupIds"),
+            "{id}: {text}"
+        );
+        let vpc = &resource(&t, "Application")["Properties"]["ApplicationConfiguration"]
+            ["VpcConfigurations"]["Fn::If"];
+        assert_eq!(vpc[0], "HasApplicationVpc");
+    }
+}

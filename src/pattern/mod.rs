@@ -83,6 +83,8 @@ struct ManifestFile {
     vars: serde_json::Map<String, Value>,
     #[serde(default)]
     conditions: serde_json::Map<String, Value>,
+    #[serde(default)]
+    rules: serde_json::Map<String, Value>,
     outputs: BTreeMap<String, OutputFile>,
 }
 
@@ -126,6 +128,8 @@ pub struct Manifest {
     pub vars: serde_json::Map<String, Value>,
     /// Extra conditions declared by the pattern itself.
     pub conditions: serde_json::Map<String, Value>,
+    /// CloudFormation `Rules`: parameter assertions checked before any resource is touched.
+    pub rules: serde_json::Map<String, Value>,
     /// Outputs in name order.
     pub outputs: Vec<Output>,
 }
@@ -207,6 +211,7 @@ impl Manifest {
             blocks: raw.blocks,
             vars: raw.vars,
             conditions: raw.conditions,
+            rules: raw.rules,
             outputs,
         })
     }

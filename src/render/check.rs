@@ -51,12 +51,12 @@ pub fn check(template: &Value) -> Result<(), Vec<String>> {
     for dup in names.params.intersection(&names.resources) {
         problems.push(format!("`{dup}` is both a parameter and a resource"));
     }
-    for section in ["Conditions", "Resources", "Outputs"] {
+    for section in ["Rules", "Conditions", "Resources", "Outputs"] {
         if let Some(Value::Object(items)) = template.get(section) {
             for (id, item) in items {
                 let at = format!("{section}.{id}");
                 walk(item, &at, &names, &mut uses, &mut problems);
-                if section != "Conditions" {
+                if section == "Resources" || section == "Outputs" {
                     attribute_refs(item, &at, &names, &mut uses, &mut problems);
                 }
                 if section == "Resources" {

@@ -151,6 +151,9 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Valu
     template.insert("Description".into(), json!(manifest.description));
     template.insert("Metadata".into(), interface(&manifest));
     template.insert("Parameters".into(), parameters(&manifest));
+    if !manifest.rules.is_empty() {
+        template.insert("Rules".into(), Value::Object(manifest.rules.clone()));
+    }
     if !conditions.is_empty() {
         template.insert("Conditions".into(), Value::Object(conditions));
     }
