@@ -200,8 +200,9 @@ pub fn render_all(
                     .collect(),
                 templates_dir: templates_dir.map(Path::to_path_buf),
                 assets: assets.clone(),
+                asset_names: Default::default(),
             };
-            crate::render::render_manifest(m, &opts).map(|t| (m.id.clone(), t))
+            crate::render::render_manifest(m, &opts).map(|r| (m.id.clone(), r.template))
         })
         .collect()
 }

@@ -770,8 +770,65 @@ fn baked_asset_mode_drops_the_asset_parameters() {
     );
     assert_eq!(
         code["S3Key"],
-        json!({"Fn::Sub": "streaming/v1.0.0/consumer-function-${Architecture}.zip"})
+        json!({"Fn::If": ["IsArm64", {"Fn::Sub": "streaming/v1.0.0/consumer-function-arm64.zip"}, {"Fn::Sub": "streaming/v1.0.0/consumer-function-x86_64.zip"}]})
     );
+}
+
+#[test]
+fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() {
+    use streamstack::pattern::Manifest;
+    use streamstack::render::render_manifest;
+    use streamstack::synth::AssetMode;
+    let opts = RenderOptions {
+        assets: AssetMode::Baked {
+            bucket: "b".into(),
+            solution: "s".into(),
+            version: "v2".into(),
+        },
+        asset_names: [(
+            "producer-x86_64.zip".to_string(),
+            "producer-x86_64-0123456789abcdef.zip".to_string(),
+        )]
+        .into(),
+        ..RenderOptions::default()
+    };
+    let r = render_manifest(&Manifest::load("kds-kda-apigw", None).unwrap(), &opts).unwrap();
+    let assets: Vec<&str> = r.assets.iter().map(String::as_str).collect();
+    assert_eq!(
+        assets,
+        [
+            "fare-endpoint-function-arm64.zip",
+            "fare-endpoint-function-x86_64.zip",
+            "kds-kda-apigw-flink.zip",
+            "producer-x86_64.zip"
+        ]
+    );
+    let user_data = resource(&r.template, "ProducerInstance")["Properties"]["UserData"]
+        ["Fn::Base64"]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        user_data.contains("s3://b-${AWS::Region}/s/v2/producer-x86_64-0123456789abcdef.zip"),
+        "{user_data}"
+    );
+    let flink = &resource(&r.template, "Application")["Properties"]["ApplicationConfiguration"]
+        ["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"];
+    assert_eq!(
+        flink["FileKey"],
+        json!({"Fn::Sub": "s/v2/kds-kda-apigw-flink.zip"})
+    );
+    assert_eq!(
+        flink["BucketARN"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b-${AWS::Region}"})
+    );
+    // Patterns without code reference no asset.
+    let r = render_manifest(
+        &Manifest::load("kds-kdf-s3", None).unwrap(),
+        &RenderOptions::default(),
+    )
+    .unwrap();
+    assert!(r.assets.is_empty());
 }
 
 #[test]

@@ -6,7 +6,9 @@ pub mod check;
 mod dashboard;
 pub mod sources;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use handlebars::Handlebars;
 use serde_json::{json, Map, Value};
@@ -42,6 +44,19 @@ pub struct RenderOptions {
     pub templates_dir: Option<PathBuf>,
     /// Asset location mode.
     pub assets: AssetMode,
+    /// Published file name of each asset (e.g. `consumer-function-arm64.zip` ->
+    /// `consumer-function-arm64-1f2e3d4c5b6a7980.zip`), used in [`AssetMode::Baked`]; an asset
+    /// without an entry keeps its own name.
+    pub asset_names: BTreeMap<String, String>,
+}
+
+/// A rendered, checked template and the code assets it loads.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The CloudFormation template.
+    pub template: Value,
+    /// Logical names of the assets the template references (e.g. `producer-x86_64.zip`).
+    pub assets: BTreeSet<String>,
 }
 
 const ASSET_PARAMETERS: [&str; 2] = ["AssetBucket", "AssetPrefix"];
@@ -49,11 +64,11 @@ const ASSET_PARAMETERS: [&str; 2] = ["AssetBucket", "AssetPrefix"];
 /// Renders pattern `id` to a checked CloudFormation template.
 pub fn render_pattern(id: &str, opts: &RenderOptions) -> Result<Value, SynthError> {
     let manifest = Manifest::load(id, opts.templates_dir.as_deref())?;
-    render_manifest(&manifest, opts)
+    render_manifest(&manifest, opts).map(|r| r.template)
 }
 
 /// Renders an already loaded manifest to a checked CloudFormation template.
-pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Value, SynthError> {
+pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered, SynthError> {
     manifest.check_overrides(&opts.overrides)?;
     let mut manifest = manifest.clone();
     for (name, value) in &opts.overrides {
@@ -82,6 +97,18 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Valu
     hb.set_strict_mode(true);
     hb.register_escape_fn(escape_json_string);
     hb.register_helper("json", Box::new(json_helper));
+    let used_assets = Arc::new(Mutex::new(BTreeSet::new()));
+    hb.register_helper(
+        "asset_path",
+        Box::new(AssetPath {
+            prefix: asset_prefix.clone(),
+            names: match opts.assets {
+                AssetMode::Parameters => BTreeMap::new(),
+                AssetMode::Baked { .. } => opts.asset_names.clone(),
+            },
+            used: Arc::clone(&used_assets),
+        }),
+    );
     let blocks: Map<String, Value> = manifest
         .blocks
         .iter()
@@ -164,7 +191,45 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Valu
         pattern: manifest.id.clone(),
         problems,
     })?;
-    Ok(template)
+    let assets = used_assets.lock().map(|a| a.clone()).unwrap_or_default();
+    Ok(Rendered { template, assets })
+}
+
+/// `{{asset_path 'name.zip'}}`: the S3 key of a code asset, as text for a `Fn::Sub` string.
+struct AssetPath {
+    prefix: String,
+    names: BTreeMap<String, String>,
+    used: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl handlebars::HelperDef for AssetPath {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let name = h.param(0).and_then(|p| p.value().as_str()).ok_or_else(|| {
+            handlebars::RenderErrorReason::ParamTypeMismatchForName(
+                "asset_path",
+                "0".into(),
+                "string".into(),
+            )
+        })?;
+        if name.is_empty() || name.contains(['/', '$', '"', '\\']) {
+            return Err(
+                handlebars::RenderErrorReason::Other(format!("bad asset name `{name}`")).into(),
+            );
+        }
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name.to_string());
+        }
+        let published = self.names.get(name).map_or(name, String::as_str);
+        out.write(&escape_json_string(&format!("{}{published}", self.prefix)))?;
+        Ok(())
+    }
 }
 
 fn merge_unique(
