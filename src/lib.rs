@@ -7,6 +7,7 @@
 //! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine;
 //! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
 
+pub mod assets;
 pub mod cli;
 pub mod deploy;
 pub mod destroy;

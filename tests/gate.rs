@@ -1,4 +1,4 @@
-//! The validation gate: every template `synth --all` writes must pass cfn-lint (0 errors,
+//! The validation gate: every template `synth --all` and `dist` write must pass cfn-lint (0 errors,
 //! 0 warnings) and checkov (0 failed checks; every skip justified in the resource's Metadata).
 //! The pinned validators live in the venv that `deployment/run-all-tests.sh` creates
 //! (`STREAMSTACK_VENV`, default `<repo>/.venv`). This test fails, never skips, without them.
@@ -21,11 +21,14 @@ fn venv_tool(name: &str) -> PathBuf {
     tool
 }
 
+/// The templates users get: `synth --all` (asset parameters) and `dist` (asset locations baked in,
+/// content-hashed names; the zips are stand-ins since only the templates are checked here).
 fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
+    let synth_out = dir.path().join("synth");
     let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
         .args(["synth", "--all", "--out"])
-        .arg(dir.path())
+        .arg(&synth_out)
         .output()
         .unwrap();
     assert!(
@@ -33,12 +36,41 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let assets = dir.path().join("assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    for f in ["consumer-function", "fare-endpoint-function"] {
+        for arch in ["arm64", "x86_64"] {
+            std::fs::write(assets.join(format!("{f}-{arch}.zip")), f).unwrap();
+        }
+    }
+    let dist_out = dir.path().join("dist");
+    let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
+        .args([
+            "dist",
+            "--bucket",
+            "solutions",
+            "--solution",
+            "streamstack",
+            "--version",
+            "v1.0.0",
+            "--out",
+        ])
+        .arg(&dist_out)
+        .arg("--assets-dir")
+        .arg(&assets)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in [synth_out, dist_out.join("global-s3-assets")] {
+        files.extend(std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()));
+    }
     files.sort();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 8);
     (dir, files)
 }
 

@@ -770,7 +770,7 @@ fn baked_asset_mode_drops_the_asset_parameters() {
     );
     assert_eq!(
         code["S3Key"],
-        json!({"Fn::If": ["IsArm64", {"Fn::Sub": "streaming/v1.0.0/consumer-function-arm64.zip"}, {"Fn::Sub": "streaming/v1.0.0/consumer-function-x86_64.zip"}]})
+        json!({"Fn::If": ["IsArm64", "streaming/v1.0.0/consumer-function-arm64.zip", "streaming/v1.0.0/consumer-function-x86_64.zip"]})
     );
 }
 
@@ -814,10 +814,7 @@ fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() 
     );
     let flink = &resource(&r.template, "Application")["Properties"]["ApplicationConfiguration"]
         ["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"];
-    assert_eq!(
-        flink["FileKey"],
-        json!({"Fn::Sub": "s/v2/kds-kda-apigw-flink.zip"})
-    );
+    assert_eq!(flink["FileKey"], json!("s/v2/kds-kda-apigw-flink.zip"));
     assert_eq!(
         flink["BucketARN"],
         json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b-${AWS::Region}"})

@@ -173,6 +173,7 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         )?;
     }
 
+    simplify_subs(&mut resources);
     let mut template = Map::new();
     template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
     template.insert("Description".into(), json!(manifest.description));
@@ -247,6 +248,29 @@ fn merge_unique(
         into.insert(k, v);
     }
     Ok(())
+}
+
+/// `{"Fn::Sub": "text"}` without any `${` is just `"text"` (dist mode bakes asset keys in, so
+/// a key that needed `${AssetPrefix}` becomes a constant).
+fn simplify_subs(resources: &mut Map<String, Value>) {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.len() == 1 {
+                    if let Some(Value::String(s)) = m.get("Fn::Sub") {
+                        if !s.contains("${") {
+                            *v = Value::String(s.clone());
+                            return;
+                        }
+                    }
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    resources.values_mut().for_each(walk);
 }
 
 /// Every alarm notifies the stack's alarm topic on ALARM and on OK: no alarm is left silent.

@@ -1,0 +1,192 @@
+//! `streamstack dist`: build-s3-dist packaging.
+//!
+//! Produces `<out>/global-s3-assets/<pattern>.template` (asset locations baked in as bucket
+//! `BUCKET-${AWS::Region}` and keys `SOLUTION/VERSION/<asset>`) and
+//! `<out>/regional-s3-assets/<asset>` (every code artifact the templates reference, named by
+//! content hash). Everything is built in a temp folder inside `<out>` and renamed into place, so
+//! a failure never leaves a half-written layout.
+
+mod names;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::assets::{self, Asset};
+use crate::error::UsageError;
+use crate::pattern::{Manifest, PATTERN_IDS};
+use crate::render::{render_manifest, AssetMode, RenderOptions};
+
+pub use names::{check_bucket, check_key_segment};
+
+/// Assets whose code lands with a later version: templates reference them, `dist` warns when
+/// they are absent instead of failing.
+pub const NOT_YET_BUILT: [&str; 3] = [
+    "producer-x86_64.zip",
+    "kpl-kds-kda-flink.zip",
+    "kds-kda-apigw-flink.zip",
+];
+
+/// Arguments of `streamstack dist`.
+#[derive(Debug, Args)]
+pub struct DistArgs {
+    /// Bucket base name; templates load code from `BUCKET-${AWS::Region}`.
+    #[arg(long)]
+    pub bucket: String,
+    /// Solution name: the first segment of the asset keys.
+    #[arg(long)]
+    pub solution: String,
+    /// Version: the second segment of the asset keys.
+    #[arg(long)]
+    pub version: String,
+    /// Output folder that receives global-s3-assets/ and regional-s3-assets/.
+    #[arg(long, default_value = "deployment")]
+    pub out: PathBuf,
+    /// Read code assets from this folder instead of the ones embedded in the binary.
+    #[arg(long, value_name = "DIR")]
+    pub assets_dir: Option<PathBuf>,
+}
+
+/// One file `dist` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistFile {
+    /// Path relative to the output folder.
+    pub path: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: usize,
+}
+
+/// What `dist` produced.
+#[derive(Debug, Clone)]
+pub struct DistReport {
+    /// Files written, templates first.
+    pub files: Vec<DistFile>,
+    /// Referenced assets that this version does not build yet.
+    pub not_yet_built: Vec<String>,
+}
+
+/// Packages all four patterns; see the module documentation.
+pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
+    check_bucket(&args.bucket).map_err(UsageError)?;
+    check_key_segment("solution name", &args.solution).map_err(UsageError)?;
+    check_key_segment("version", &args.version).map_err(UsageError)?;
+    let available = assets::load(args.assets_dir.as_deref())?;
+
+    let opts = RenderOptions {
+        assets: AssetMode::Baked {
+            bucket: args.bucket.clone(),
+            solution: args.solution.clone(),
+            version: args.version.clone(),
+        },
+        asset_names: available
+            .values()
+            .map(|a| (a.name.clone(), a.published_name()))
+            .collect(),
+        ..RenderOptions::default()
+    };
+    let mut templates = Vec::new();
+    let mut referenced: BTreeMap<String, ()> = BTreeMap::new();
+    for id in PATTERN_IDS {
+        let rendered = render_manifest(&Manifest::load(id, None)?, &opts)?;
+        referenced.extend(rendered.assets.iter().map(|a| (a.clone(), ())));
+        templates.push((id, crate::synth::to_json(&rendered.template)));
+    }
+    let (mut shipped, mut missing, mut not_yet_built): (Vec<&Asset>, Vec<String>, Vec<String>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for name in referenced.keys() {
+        match available.get(name) {
+            Some(a) => shipped.push(a),
+            None if NOT_YET_BUILT.contains(&name.as_str()) => not_yet_built.push(name.clone()),
+            None => missing.push(name.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(UsageError(assets::missing_hint(&missing, args.assets_dir.as_deref())).into());
+    }
+
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        UsageError(format!(
+            "cannot create output folder `{}`: {e}",
+            args.out.display()
+        ))
+    })?;
+    let staging = tempfile::Builder::new()
+        .prefix(".dist-")
+        .tempdir_in(&args.out)
+        .map_err(|e| UsageError(format!("cannot write to `{}`: {e}", args.out.display())))?;
+    let global = staging.path().join("global-s3-assets");
+    let regional = staging.path().join("regional-s3-assets");
+    std::fs::create_dir_all(&global)?;
+    std::fs::create_dir_all(&regional)?;
+    let mut files = Vec::new();
+    for (id, text) in &templates {
+        let name = format!("{id}.template");
+        std::fs::write(global.join(&name), text)?;
+        files.push(DistFile {
+            path: format!("global-s3-assets/{name}"),
+            sha256: Asset::new(&name, text.as_bytes().to_vec()).sha256,
+            size: text.len(),
+        });
+    }
+    for a in shipped {
+        let name = a.published_name();
+        std::fs::write(regional.join(&name), &a.bytes)?;
+        files.push(DistFile {
+            path: format!("regional-s3-assets/{name}"),
+            sha256: a.sha256.clone(),
+            size: a.bytes.len(),
+        });
+    }
+    for dir in ["global-s3-assets", "regional-s3-assets"] {
+        replace_dir(&staging.path().join(dir), &args.out.join(dir))?;
+    }
+    Ok(DistReport {
+        files,
+        not_yet_built,
+    })
+}
+
+/// Moves `from` to `to`, replacing a previous `to` only once the new one is complete.
+fn replace_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    if to.exists() {
+        let parent = to.parent().unwrap_or(Path::new("."));
+        let old = tempfile::Builder::new()
+            .prefix(".old-")
+            .tempdir_in(parent)?;
+        let old_path = old.path().join("previous");
+        std::fs::rename(to, &old_path)?;
+        std::fs::rename(from, to)?;
+        drop(old);
+    } else {
+        std::fs::rename(from, to)?;
+    }
+    Ok(())
+}
+
+/// Runs `streamstack dist`.
+pub fn run(args: &DistArgs) -> anyhow::Result<()> {
+    let report = package(args)?;
+    for f in &report.files {
+        println!(
+            "{}  {:>9}  {}",
+            f.sha256,
+            f.size,
+            args.out.join(&f.path).display()
+        );
+    }
+    if !report.not_yet_built.is_empty() {
+        eprintln!(
+            "warning: referenced by the templates but not built in this version: {}",
+            report.not_yet_built.join(", ")
+        );
+    }
+    let (b, s, v) = (&args.bucket, &args.solution, &args.version);
+    let out = args.out.display();
+    println!("\nPublish with:");
+    println!("  aws s3 sync {out}/global-s3-assets s3://{b}/{s}/{v}");
+    println!("  aws s3 sync {out}/regional-s3-assets s3://{b}-<REGION>/{s}/{v}");
+    Ok(())
+}

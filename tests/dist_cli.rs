@@ -1,0 +1,234 @@
+//! `streamstack dist`: the build-s3-dist layout, content-hashed assets referenced by the baked
+//! templates, determinism, and bad input (one line, exit 2, nothing written).
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const FUNCTIONS: [&str; 4] = [
+    "consumer-function-arm64.zip",
+    "consumer-function-x86_64.zip",
+    "fare-endpoint-function-arm64.zip",
+    "fare-endpoint-function-x86_64.zip",
+];
+
+/// A folder with stand-in function zips: dist only copies and hashes them.
+fn assets_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (i, f) in FUNCTIONS.iter().enumerate() {
+        std::fs::write(d.path().join(f), format!("zip bytes {i}")).unwrap();
+    }
+    d
+}
+
+fn dist(out: &Path, assets: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "dist",
+        "--bucket",
+        "my-bucket",
+        "--solution",
+        "streaming-data-solution",
+        "--version",
+        "v1.2.0",
+    ];
+    args.extend_from_slice(extra);
+    Command::cargo_bin("streamstack")
+        .unwrap()
+        .args(&args)
+        .arg("--out")
+        .arg(out)
+        .arg("--assets-dir")
+        .arg(assets)
+        .output()
+        .unwrap()
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walk(dir)
+        .into_iter()
+        .map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.map(|e| e.unwrap()) {
+            if e.path().is_dir() {
+                out.extend(walk(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn layout_templates_and_content_hashed_assets_agree() {
+    let assets = assets_dir();
+    let out = tempfile::tempdir().unwrap();
+    let o = dist(out.path(), assets.path(), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = listing(out.path());
+    let templates: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("global-s3-assets/"))
+        .collect();
+    assert_eq!(templates.len(), 4, "{files:?}");
+    let regional: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("regional-s3-assets/"))
+        .collect();
+    assert_eq!(regional.len(), 4, "{files:?}");
+    for r in &regional {
+        let name = r.trim_start_matches("regional-s3-assets/");
+        // <stem>-<16 hex>.zip
+        let hash = name.rsplit('-').next().unwrap().trim_end_matches(".zip");
+        assert_eq!(hash.len(), 16, "{name}");
+    }
+    let t: Value = serde_json::from_slice(
+        &std::fs::read(
+            out.path()
+                .join("global-s3-assets/apigw-kds-lambda.template"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(t["Parameters"].get("AssetBucket").is_none());
+    let code = &t["Resources"]["ConsumerFunction"]["Properties"]["Code"];
+    assert_eq!(code["S3Bucket"]["Fn::Sub"], "my-bucket-${AWS::Region}");
+    for arm in [1, 2] {
+        // Baked keys are constants: no Fn::Sub without variables.
+        let key = code["S3Key"]["Fn::If"][arm].as_str().unwrap();
+        let file = key
+            .strip_prefix("streaming-data-solution/v1.2.0/")
+            .expect(key);
+        assert!(
+            regional.iter().any(|r| r.ends_with(file)),
+            "{key} not shipped"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("aws s3 sync")
+            && stdout.contains("s3://my-bucket/streaming-data-solution/v1.2.0"),
+        "{stdout}"
+    );
+    // Assets that land with later versions are named, not silently missing.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("producer-x86_64.zip"));
+}
+
+#[test]
+fn two_runs_give_byte_identical_output_and_a_rerun_replaces_the_layout() {
+    let assets = assets_dir();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    assert!(dist(a.path(), assets.path(), &[]).status.success());
+    assert!(dist(b.path(), assets.path(), &[]).status.success());
+    let la = listing(a.path());
+    assert_eq!(la, listing(b.path()));
+    for f in &la {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A changed asset gets a new name; the old one does not linger.
+    std::fs::write(assets.path().join(FUNCTIONS[0]), b"new bytes").unwrap();
+    assert!(dist(a.path(), assets.path(), &[]).status.success());
+    let after = listing(a.path());
+    assert_eq!(after.len(), la.len(), "{after:?}");
+    assert_ne!(after, la);
+}
+
+fn assert_refused(extra_args: &[&str], needles: &[&str]) {
+    let assets = assets_dir();
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["dist"];
+    args.extend_from_slice(extra_args);
+    let o = Command::cargo_bin("streamstack")
+        .unwrap()
+        .args(&args)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--assets-dir")
+        .arg(assets.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in {err}");
+    }
+    assert!(
+        listing(out.path()).is_empty(),
+        "written: {:?}",
+        listing(out.path())
+    );
+}
+
+#[test]
+fn bad_bucket_solution_and_version_are_refused() {
+    assert_refused(
+        &[
+            "--bucket",
+            "Bad_Bucket",
+            "--solution",
+            "s",
+            "--version",
+            "v1",
+        ],
+        &["`Bad_Bucket`", "allowed:"],
+    );
+    assert_refused(
+        &["--bucket", "ab", "--solution", "s", "--version", "v1"],
+        &["`ab`"],
+    );
+    assert_refused(
+        &["--bucket", "my-bucket", "--solution", "", "--version", "v1"],
+        &["solution name", "allowed:"],
+    );
+    assert_refused(
+        &[
+            "--bucket",
+            "my-bucket",
+            "--solution",
+            "s",
+            "--version",
+            "v1/2",
+        ],
+        &["version `v1/2`", "contains `/`"],
+    );
+    assert_refused(
+        &[
+            "--bucket",
+            "my-bucket",
+            "--solution",
+            "s",
+            "--version",
+            "v 1",
+        ],
+        &["version `v 1`"],
+    );
+}
+
+#[test]
+fn missing_function_assets_say_how_to_get_them() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = dist(out.path(), empty.path(), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("consumer-function-arm64.zip") && err.contains("cargo xtask build-functions"),
+        "{err}"
+    );
+    assert!(listing(out.path()).is_empty());
+}
