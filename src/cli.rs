@@ -29,4 +29,6 @@ pub enum Command {
     Status(crate::status::StatusArgs),
     /// Send records to a Kinesis data stream with KPL aggregation.
     Produce(crate::produce::ProduceArgs),
+    /// Read every shard of a stream, de-aggregate and print the records.
+    Tail(crate::tail::TailArgs),
 }

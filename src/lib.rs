@@ -19,4 +19,5 @@ pub mod produce;
 pub mod render;
 pub mod status;
 pub mod synth;
+pub mod tail;
 pub mod upload;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Destroy(args) => streamstack::destroy::run(&args),
         Command::Status(args) => streamstack::status::run(&args),
         Command::Produce(args) => streamstack::produce::run(&args),
+        Command::Tail(args) => streamstack::tail::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,1 @@
+//! KPL-compatible Kinesis producer (placeholder, filled in by the produce issue).
