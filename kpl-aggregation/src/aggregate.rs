@@ -1,7 +1,9 @@
 //! Packing user records into aggregated Kinesis records.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
 
 use crate::{
@@ -69,12 +71,10 @@ struct First {
 #[derive(Debug)]
 pub struct Aggregator {
     limit: usize,
-    pk_index: HashMap<String, u64>,
-    ehk_index: HashMap<String, u64>,
-    /// Encoded `partition_key_table` entries (field 1).
-    pk_table: Vec<u8>,
-    /// Encoded `explicit_hash_key_table` entries (field 2).
-    ehk_table: Vec<u8>,
+    /// `partition_key_table` (field 1).
+    pk_table: KeyTable,
+    /// `explicit_hash_key_table` (field 2).
+    ehk_table: KeyTable,
     /// Encoded `records` entries (field 3).
     records: Vec<u8>,
     count: usize,
@@ -91,36 +91,89 @@ impl Default for Aggregator {
 /// Where a key stands in a key table: already present, or to be appended.
 #[derive(Clone, Copy)]
 struct KeySlot {
+    hash: u64,
     index: u64,
     /// Encoded size of the table entry to add, 0 when the key is already in the table.
     added_bytes: usize,
 }
 
-fn slot(index: &HashMap<String, u64>, key: &str) -> KeySlot {
-    match index.get(key) {
-        Some(&i) => KeySlot {
-            index: i,
-            added_bytes: 0,
-        },
-        None => KeySlot {
-            index: index.len() as u64,
-            added_bytes: 1 + encoded_len_varint(key.len() as u64) + key.len(),
-        },
-    }
+/// One key table (`partition_key_table` or `explicit_hash_key_table`), kept encoded.
+///
+/// The keys live only in the encoded table: the hash index stores byte ranges into it, so
+/// adding a key allocates nothing once the buffers have grown.
+#[derive(Debug)]
+struct KeyTable {
+    tag: u32,
+    /// Encoded table entries (field `tag`, length-delimited).
+    encoded: Vec<u8>,
+    /// Byte range of each key in `encoded`, by table index.
+    keys: Vec<(usize, usize)>,
+    /// Table indexes, hashed by key.
+    index: HashTable<u32>,
+    hasher: FixedState,
 }
 
-fn push_key(
-    index: &mut HashMap<String, u64>,
-    table: &mut Vec<u8>,
-    tag: u32,
-    key: &str,
-    s: KeySlot,
-) {
-    if s.added_bytes > 0 {
-        encode_key(tag, WireType::LengthDelimited, table);
-        encode_varint(key.len() as u64, table);
-        table.extend_from_slice(key.as_bytes());
-        index.insert(key.to_owned(), s.index);
+impl KeyTable {
+    fn new(tag: u32) -> Self {
+        Self {
+            tag,
+            encoded: Vec::new(),
+            keys: Vec::new(),
+            index: HashTable::new(),
+            // A fixed seed: the hash only picks buckets, output never depends on it.
+            hasher: FixedState::with_seed(0x5EED),
+        }
+    }
+
+    fn key(encoded: &[u8], (start, len): (usize, usize)) -> &[u8] {
+        &encoded[start..start + len]
+    }
+
+    fn slot(&self, key: &str) -> KeySlot {
+        let hash = self.hasher.hash_one(key.as_bytes());
+        let found = self.index.find(hash, |&i| {
+            Self::key(&self.encoded, self.keys[i as usize]) == key.as_bytes()
+        });
+        match found {
+            Some(&i) => KeySlot {
+                hash,
+                index: u64::from(i),
+                added_bytes: 0,
+            },
+            None => KeySlot {
+                hash,
+                index: self.keys.len() as u64,
+                added_bytes: 1 + encoded_len_varint(key.len() as u64) + key.len(),
+            },
+        }
+    }
+
+    fn push(&mut self, key: &str, slot: KeySlot) {
+        if slot.added_bytes == 0 {
+            return;
+        }
+        encode_key(self.tag, WireType::LengthDelimited, &mut self.encoded);
+        encode_varint(key.len() as u64, &mut self.encoded);
+        self.keys.push((self.encoded.len(), key.len()));
+        self.encoded.extend_from_slice(key.as_bytes());
+        // At most KINESIS_MAX_BYTES / 2 keys fit in an aggregate, far below u32::MAX.
+        let i = slot.index as u32;
+        let Self {
+            index,
+            encoded,
+            keys,
+            hasher,
+            ..
+        } = self;
+        index.insert_unique(slot.hash, i, |&j| {
+            hasher.hash_one(Self::key(encoded, keys[j as usize]))
+        });
+    }
+
+    fn clear(&mut self) {
+        self.encoded.clear();
+        self.keys.clear();
+        self.index.clear();
     }
 }
 
@@ -142,10 +195,8 @@ impl Aggregator {
     fn with_limit(limit: usize) -> Self {
         Self {
             limit,
-            pk_index: HashMap::new(),
-            ehk_index: HashMap::new(),
-            pk_table: Vec::new(),
-            ehk_table: Vec::new(),
+            pk_table: KeyTable::new(1),
+            ehk_table: KeyTable::new(2),
             records: Vec::new(),
             count: 0,
             first: None,
@@ -182,7 +233,7 @@ impl Aggregator {
     }
 
     fn pb_len(&self) -> usize {
-        self.pk_table.len() + self.ehk_table.len() + self.records.len()
+        self.pk_table.encoded.len() + self.ehk_table.encoded.len() + self.records.len()
     }
 
     fn aggregated_size(&self, partition_key_len: usize, extra: usize) -> usize {
@@ -249,8 +300,8 @@ impl Aggregator {
         explicit_hash_key: Option<&str>,
         data: &[u8],
     ) -> bool {
-        let pk = slot(&self.pk_index, partition_key);
-        let ehk = explicit_hash_key.map(|k| (k, slot(&self.ehk_index, k)));
+        let pk = self.pk_table.slot(partition_key);
+        let ehk = explicit_hash_key.map(|k| (k, self.ehk_table.slot(k)));
 
         let mut inner = 1
             + encoded_len_varint(pk.index)
@@ -269,9 +320,9 @@ impl Aggregator {
             }
         }
 
-        push_key(&mut self.pk_index, &mut self.pk_table, 1, partition_key, pk);
+        self.pk_table.push(partition_key, pk);
         if let Some((key, s)) = ehk {
-            push_key(&mut self.ehk_index, &mut self.ehk_table, 2, key, s);
+            self.ehk_table.push(key, s);
         }
         let r = &mut self.records;
         encode_key(3, WireType::LengthDelimited, r);
@@ -310,8 +361,8 @@ impl Aggregator {
         } else {
             let mut data = Vec::with_capacity(MAGIC.len() + self.pb_len() + DIGEST_LEN);
             data.extend_from_slice(&MAGIC);
-            data.extend_from_slice(&self.pk_table);
-            data.extend_from_slice(&self.ehk_table);
+            data.extend_from_slice(&self.pk_table.encoded);
+            data.extend_from_slice(&self.ehk_table.encoded);
             data.extend_from_slice(&self.records);
             let digest = md5(&data[MAGIC.len()..]);
             data.extend_from_slice(&digest);
@@ -324,8 +375,6 @@ impl Aggregator {
                 data,
             }
         };
-        self.pk_index.clear();
-        self.ehk_index.clear();
         self.pk_table.clear();
         self.ehk_table.clear();
         self.records.clear();
