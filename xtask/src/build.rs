@@ -1,0 +1,230 @@
+//! `cargo xtask build-functions`: cross-build and package every function.
+//!
+//! For each function of [`FUNCTIONS`] this runs, as a child process,
+//!
+//! ```text
+//! cargo build --profile lambda -p <package> --target x86_64-unknown-linux-musl --target aarch64-unknown-linux-musl
+//! ```
+//!
+//! in the workspace, into the normal target directory (`CARGO_TARGET_DIR` is
+//! honoured), with the cross toolchain set through the environment only:
+//!
+//! * `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld` (rustc's own
+//!   lld, links against rustc's self-contained musl CRT),
+//! * `CC_<triple>` / `AR_<triple>` for C code such as `ring`:
+//!   `aarch64-linux-gnu-gcc` / `aarch64-linux-gnu-ar` for arm64 and
+//!   `musl-gcc` / `ar` for x86_64 (each only when not already set),
+//! * `CARGO_TARGET_<TRIPLE>_RUSTFLAGS` += `--remap-path-prefix` for the
+//!   workspace and `CARGO_HOME`, so the binaries (and hence the zips) do not
+//!   depend on where the checkout or the registry lives.
+//!
+//! It then checks that each `bootstrap` is a static ELF for the right
+//! machine, copies it to `<target>/streamstack-assets/<function>-<arch>/bootstrap`
+//! and writes `<target>/streamstack-assets/<function>-<arch>.zip`.
+
+use crate::deps::{self, MissingTool};
+use crate::functions::{Arch, Function, FUNCTIONS};
+use crate::package::{self, PackageError};
+use crate::paths;
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// Why a build failed.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// A toolchain piece is missing; the message is the one-line install hint.
+    #[error("{0}")]
+    Missing(#[from] MissingTool),
+    /// `cargo build` could not be started.
+    #[error("could not run cargo: {0}")]
+    Spawn(std::io::Error),
+    /// `cargo build` failed.
+    #[error("cargo build -p {package} failed ({status}); if a linker or C compiler is missing, `cargo xtask check-deps` says what to install")]
+    Cargo {
+        /// The package being built.
+        package: String,
+        /// Its exit status.
+        status: std::process::ExitStatus,
+    },
+    /// Packaging failed or the binary is not a static ELF.
+    #[error("{function} ({arch}): {source}")]
+    Package {
+        /// Function package name.
+        function: String,
+        /// Architecture.
+        arch: Arch,
+        /// What went wrong.
+        source: PackageError,
+    },
+}
+
+/// One packaged function.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// The function.
+    pub function: Function,
+    /// The architecture.
+    pub arch: Arch,
+    /// The zip written.
+    pub zip: PathBuf,
+    /// Size of the zip in bytes.
+    pub zip_size: u64,
+    /// Size of the unzipped `bootstrap` in bytes.
+    pub binary_size: u64,
+    /// Hex SHA-256 of the zip.
+    pub sha256: String,
+}
+
+/// Timing and results of a build.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The packaged zips.
+    pub artifacts: Vec<Artifact>,
+    /// Wall time of the whole build.
+    pub elapsed: Duration,
+}
+
+fn cargo_home() -> Option<PathBuf> {
+    env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+}
+
+/// The environment the child `cargo build` gets for `arches`.
+pub fn cross_env(arches: &[Arch], workspace: &Path) -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    let mut set_default = |key: String, value: String| {
+        if env::var_os(&key).is_none() {
+            vars.push((key, value));
+        }
+    };
+    for &arch in arches {
+        let t = arch.triple_env();
+        set_default(format!("CC_{t}"), deps::c_compiler(arch));
+        set_default(format!("AR_{t}"), deps::archiver(arch));
+        if let Some(linker) = deps::linker_override(arch) {
+            set_default(format!("CARGO_TARGET_{}_LINKER", t.to_uppercase()), linker);
+        }
+    }
+    let mut remaps = Vec::new();
+    for (from, to) in [
+        (Some(workspace.to_path_buf()), "/streamstack"),
+        (cargo_home(), "/cargo"),
+    ] {
+        if let Some(from) = from.map(|p| p.display().to_string()) {
+            if !from.contains(char::is_whitespace) {
+                remaps.push(format!("--remap-path-prefix={from}={to}"));
+            }
+        }
+    }
+    for &arch in arches {
+        let key = format!(
+            "CARGO_TARGET_{}_RUSTFLAGS",
+            arch.triple_env().to_uppercase()
+        );
+        let mut flags = env::var(&key).unwrap_or_default();
+        for r in &remaps {
+            if !flags.is_empty() {
+                flags.push(' ');
+            }
+            flags.push_str(r);
+        }
+        vars.push((key, flags));
+    }
+    vars
+}
+
+/// Builds and packages `functions` for `arches` (see the module docs).
+pub fn build_functions(functions: &[Function], arches: &[Arch]) -> Result<BuildReport, BuildError> {
+    deps::require_build(arches)?;
+    let start = Instant::now();
+    let workspace = paths::workspace_root();
+    let target_dir = paths::target_dir();
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut artifacts = Vec::new();
+    for &function in functions {
+        let mut cmd = Command::new(&cargo);
+        cmd.current_dir(&workspace)
+            .args(["build", "--profile", "lambda", "-p", function.package]);
+        for arch in arches {
+            cmd.args(["--target", arch.triple()]);
+        }
+        cmd.env("CARGO_TARGET_DIR", &target_dir)
+            .envs(cross_env(arches, &workspace));
+        eprintln!(
+            "==> cargo build --profile lambda -p {} {}",
+            function.package,
+            arches
+                .iter()
+                .map(|a| format!("--target {}", a.triple()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let status = cmd.status().map_err(BuildError::Spawn)?;
+        if !status.success() {
+            return Err(BuildError::Cargo {
+                package: function.package.to_owned(),
+                status,
+            });
+        }
+        for &arch in arches {
+            let artifact =
+                package_one(function, arch, &target_dir).map_err(|source| BuildError::Package {
+                    function: function.package.to_owned(),
+                    arch,
+                    source,
+                })?;
+            artifacts.push(artifact);
+        }
+    }
+    Ok(BuildReport {
+        artifacts,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Builds every function of [`FUNCTIONS`].
+pub fn build_all(arches: &[Arch]) -> Result<BuildReport, BuildError> {
+    build_functions(FUNCTIONS, arches)
+}
+
+fn package_one(
+    function: Function,
+    arch: Arch,
+    target_dir: &Path,
+) -> Result<Artifact, PackageError> {
+    let built = paths::cargo_output(target_dir, arch);
+    let binary = std::fs::read(&built).map_err(|source| PackageError::Io {
+        path: built.display().to_string(),
+        source,
+    })?;
+    package::check_static_elf(&binary, arch.elf_machine())?;
+    let copy = paths::bootstrap_path(function, arch);
+    let zip_path = paths::zip_path(function, arch);
+    if let Some(dir) = copy.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| PackageError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    package::write_executable(&copy, &binary)?;
+    let zip = package::zip_bootstrap(&binary)?;
+    let tmp = zip_path.with_extension("zip.tmp");
+    std::fs::write(&tmp, &zip)
+        .and_then(|()| std::fs::rename(&tmp, &zip_path))
+        .map_err(|source| PackageError::Io {
+            path: zip_path.display().to_string(),
+            source,
+        })?;
+    Ok(Artifact {
+        function,
+        arch,
+        zip: zip_path,
+        zip_size: zip.len() as u64,
+        binary_size: binary.len() as u64,
+        sha256: package::sha256_hex(&zip),
+    })
+}

@@ -1,0 +1,21 @@
+//! Workspace automation for streamstack's Lambda functions.
+//!
+//! * [`build`]: cross-builds every function in [`functions::FUNCTIONS`] as a
+//!   static musl `bootstrap` for x86_64 and arm64 (profile `lambda`) and
+//!   packages each into a deterministic zip ([`package`]).
+//! * [`deps`]: checks the toolchain pieces the build needs and says how to
+//!   install a missing one in one line.
+//! * [`harness`]: a local implementation of the Lambda Runtime API that runs
+//!   the real `bootstrap` binaries (arm64 under `qemu-aarch64-static`).
+//! * [`events`]: sample events (API Gateway proxy, Kinesis incl. a
+//!   KPL-aggregated record) for the harness tests and the benchmark.
+//! * [`bench`]: the cold-start benchmark on top of the harness.
+
+pub mod bench;
+pub mod build;
+pub mod deps;
+pub mod events;
+pub mod functions;
+pub mod harness;
+pub mod package;
+pub mod paths;
