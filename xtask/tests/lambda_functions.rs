@@ -114,6 +114,19 @@ fn consumer_batch(arch: Arch) {
         "{resp}\n{}",
         lambda.logs()
     );
+    // The log emitter wrote all six trips: three plain and three de-aggregated
+    // from the KPL record (output reaches the harness through a pipe, so poll).
+    let wanted: Vec<String> = (1..=6).map(|i| format!("\"trip-{i:06}\"")).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !wanted.iter().all(|w| lambda.logs().contains(w.as_str()))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let logs = lambda.logs();
+    for w in &wanted {
+        assert!(logs.contains(w.as_str()), "{w} not emitted:\n{logs}");
+    }
     // A second batch on the same (now warm) process works too.
     let resp = response_json(&mut lambda, &events::kinesis_event());
     assert_eq!(resp["batchItemFailures"], json!([]), "{resp}");
