@@ -5,6 +5,8 @@
 
 use std::hint::black_box;
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use kpl_aggregation::{deaggregate, deaggregate_bytes, Aggregator, DEFAULT_MAX_BYTES};
@@ -89,6 +91,20 @@ fn bench(c: &mut Criterion) {
                 },
                 BatchSize::LargeInput,
             );
+        });
+        // The whole Lambda path after JSON parsing: base64 as in the event (aws_lambda_events
+        // decodes it while deserializing), then de-aggregation of the owned data.
+        let event: Vec<(String, String)> = kinesis
+            .iter()
+            .map(|(pk, data)| (pk.clone(), B64.encode(data)))
+            .collect();
+        group.bench_function("from_base64_event", |b| {
+            b.iter(|| {
+                for (pk, data) in &event {
+                    let data = B64.decode(data).expect("valid base64");
+                    black_box(deaggregate_bytes(pk, None, Bytes::from(data), "seq"));
+                }
+            });
         });
         // From borrowed data: one copy of each Kinesis record.
         group.bench_function("deaggregate", |b| {
