@@ -332,6 +332,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_retry_rebuilds_the_failed_batch_with_the_same_object_key() {
+        use crate::emit::object_key;
+        let keys = |p: &Pipeline<Recording>| -> Vec<String> {
+            p.emitter()
+                .emitted
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|b| object_key("out/", b, "jsonl"))
+                .collect()
+        };
+        let complete = pipeline(None);
+        complete.handle(event()).await;
+        let all_keys = keys(&complete);
+        assert_eq!(
+            all_keys[1],
+            format!("out/shardId-000000000006/{}-{}.jsonl", seq(4), seq(5))
+        );
+
+        // The second batch fails; Lambda retries from its first record with the rest of
+        // the batch, and the batches of the retry are exactly the ones that were missing.
+        let failing = pipeline(Some(2));
+        let outcome = failing.handle(event()).await;
+        let retry_from = outcome.response.batch_item_failures[0]
+            .item_identifier
+            .clone()
+            .unwrap();
+        let mut retry = event();
+        retry
+            .records
+            .retain(|r| r.kinesis.sequence_number >= retry_from);
+        let retried = pipeline(None);
+        retried.handle(retry).await;
+        let mut combined = keys(&failing);
+        combined.extend(keys(&retried));
+        assert_eq!(combined, all_keys);
+    }
+
+    #[tokio::test]
     async fn a_poison_only_event_succeeds_and_the_filter_can_drop_records() {
         let poison: KinesisEvent =
             serde_json::from_value(json!({"Records": [record(1, b"\xff\xfe")]})).unwrap();
