@@ -36,7 +36,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum BuildError {
     /// A toolchain piece is missing; the message is the one-line install hint.
-    #[error("{0}")]
+    #[error(transparent)]
     Missing(#[from] MissingTool),
     /// `cargo build` could not be started.
     #[error("could not run cargo: {0}")]
@@ -227,4 +227,35 @@ fn package_one(
         binary_size: binary.len() as u64,
         sha256: package::sha256_hex(&zip),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_env_sets_linker_compiler_and_path_remaps() {
+        let vars = cross_env(&Arch::ALL, Path::new("/work/checkout"));
+        let get = |k: &str| {
+            vars.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        for arch in Arch::ALL {
+            let t = arch.triple_env();
+            let rustflags = get(&format!("CARGO_TARGET_{}_RUSTFLAGS", t.to_uppercase()));
+            assert!(
+                rustflags
+                    .is_some_and(|f| f.contains("--remap-path-prefix=/work/checkout=/streamstack")),
+                "{rustflags:?}"
+            );
+            // Only defaults are filled in; a variable set by the caller is left alone.
+            let cc = format!("CC_{t}");
+            assert_eq!(get(&cc).is_some(), env::var_os(&cc).is_none());
+        }
+        let linker = "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER";
+        if env::var_os(linker).is_none() {
+            assert_eq!(get(linker), Some("rust-lld"));
+        }
+    }
 }
