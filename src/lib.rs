@@ -8,6 +8,7 @@
 //! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
 
 pub mod assets;
+pub mod aws;
 pub mod cli;
 pub mod deploy;
 pub mod destroy;

@@ -1,15 +1,139 @@
-//! `streamstack status`: a stack's status, outputs, events and alarms (lands with the deploy issue).
+//! `streamstack status STACK`: status, outputs, the last events and the state of the stack's alarms.
 
 use clap::Args;
+
+use crate::aws::{describe, AwsArgs};
+use crate::deploy::events;
+use crate::deploy::stack;
 
 /// Arguments of `streamstack status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Stack name.
     pub stack: String,
+    /// How many recent events to show.
+    #[arg(long, default_value_t = 10)]
+    pub events: usize,
+    /// `text` (default) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub aws: AwsArgs,
 }
 
 /// Runs `streamstack status`.
-pub fn run(_args: &StatusArgs) -> anyhow::Result<()> {
-    Err(crate::error::NotYetAvailable("status").into())
+pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
+    crate::aws::runtime()?.block_on(status(args))
+}
+
+async fn status(args: &StatusArgs) -> anyhow::Result<()> {
+    let name = args.stack.as_str();
+    let config = crate::aws::sdk_config(&args.aws).await?;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let Some(state) = stack::describe_stack(&cfn, name).await? else {
+        anyhow::bail!("stack `{name}` does not exist");
+    };
+    let mut recent = stack::stack_events(&cfn, name, args.events).await?;
+    recent.truncate(args.events);
+    recent.reverse();
+    let alarm_names = alarm_names(&cfn, name).await?;
+    let alarms = alarm_states(&config, &alarm_names).await?;
+    if args.output == "json" {
+        println!(
+            "{}",
+            serde_json::json!({
+                "stack": name,
+                "status": state.status,
+                "reason": state.reason,
+                "outputs": state.outputs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "events": recent,
+                "alarms": alarms.iter().map(|(n, s)| serde_json::json!({"name": n, "state": s})).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(());
+    }
+    println!("stack   {name}");
+    println!(
+        "status  {}{}",
+        state.status,
+        state
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
+    println!("\noutputs");
+    if state.outputs.is_empty() {
+        println!("  (none reported)");
+    }
+    for (k, v) in &state.outputs {
+        println!("  {k} = {v}");
+    }
+    println!("\nlast events");
+    for e in &recent {
+        println!("  {}", events::line(e, false));
+    }
+    println!("\nalarms");
+    if alarms.is_empty() {
+        println!("  (none reported)");
+    }
+    for (n, s) in &alarms {
+        println!("  {s:<17} {n}");
+    }
+    Ok(())
+}
+
+async fn alarm_names(
+    cfn: &aws_sdk_cloudformation::Client,
+    name: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = cfn
+            .list_stack_resources()
+            .stack_name(name)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot list resources of `{name}`: {}", describe(&e)))?;
+        out.extend(
+            page.stack_resource_summaries()
+                .iter()
+                .filter(|r| r.resource_type() == Some("AWS::CloudWatch::Alarm"))
+                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// (alarm name, state) for each alarm, in name order.
+pub async fn alarm_states(
+    config: &aws_config::SdkConfig,
+    names: &[String],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let cw = aws_sdk_cloudwatch::Client::new(config);
+    let mut out = Vec::new();
+    for chunk in names.chunks(100) {
+        let page = cw
+            .describe_alarms()
+            .set_alarm_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read alarm states: {}", describe(&e)))?;
+        out.extend(page.metric_alarms().iter().map(|a| {
+            (
+                a.alarm_name().unwrap_or("").to_string(),
+                a.state_value()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        }));
+    }
+    out.sort();
+    Ok(out)
 }

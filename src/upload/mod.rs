@@ -1,0 +1,154 @@
+//! `streamstack upload`: content-addressed upload of the code assets the patterns load.
+
+pub mod bucket;
+pub mod objects;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::assets::{self, Asset};
+use crate::aws::{describe, AwsArgs};
+use crate::error::UsageError;
+use crate::pattern::{Manifest, PATTERN_IDS};
+use crate::render::{render_manifest, RenderOptions};
+pub use objects::{AssetLocation, UploadReport};
+
+/// Arguments of `streamstack upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Patterns whose assets to upload (default: all four).
+    #[arg(value_name = "PATTERN")]
+    pub patterns: Vec<String>,
+    /// Asset bucket; default: the managed `streamstack-assets-<account>-<region>`, created on first use.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Key prefix in the bucket.
+    #[arg(long, default_value = "streamstack/")]
+    pub prefix: String,
+    /// Read code assets from this folder instead of the ones embedded in the binary.
+    #[arg(long, value_name = "DIR")]
+    pub assets_dir: Option<PathBuf>,
+    /// `text` (default) or `json` (one object on stdout).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub aws: AwsArgs,
+}
+
+/// Checks a user-given key prefix: empty, or safe key characters ending with `/`.
+pub fn check_prefix(prefix: &str) -> Result<(), UsageError> {
+    let ok = prefix.is_empty()
+        || (prefix.ends_with('/')
+            && !prefix.starts_with('/')
+            && !prefix.contains("//")
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!_.*'()-/".contains(c)));
+    if ok {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "prefix `{prefix}` is not allowed; allowed: empty, or letters, digits and ! _ . * ' ( ) - / ending with /"
+        )))
+    }
+}
+
+/// The assets the given patterns load, checked to be available (before any API call).
+pub fn assets_for(ids: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<Vec<Asset>> {
+    let available = assets::load(dir)?;
+    let mut wanted = BTreeSet::new();
+    for id in ids {
+        let rendered = render_manifest(&Manifest::load(id, None)?, &RenderOptions::default())?;
+        wanted.extend(rendered.assets);
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|n| !available.contains_key(*n))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(UsageError(assets::missing_hint(&missing, dir)).into());
+    }
+    Ok(wanted
+        .iter()
+        .filter_map(|n| available.get(n).cloned())
+        .collect())
+}
+
+/// The account id of the caller (for the managed bucket name).
+pub async fn account_id(config: &aws_config::SdkConfig) -> anyhow::Result<String> {
+    let sts = aws_sdk_sts::Client::new(config);
+    let me = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot identify the AWS account: {}", describe(&e)))?;
+    me.account()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("GetCallerIdentity returned no account"))
+}
+
+/// Resolves the bucket (managed default when `None`), creates the managed one if needed, and
+/// uploads `assets`.
+pub async fn upload(
+    config: &aws_config::SdkConfig,
+    bucket: Option<&str>,
+    prefix: &str,
+    assets: &[Asset],
+) -> anyhow::Result<(AssetLocation, UploadReport)> {
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let s3 = aws_sdk_s3::Client::new(config);
+    let (name, managed) = match bucket {
+        Some(b) => (b.to_string(), false),
+        None => (
+            bucket::managed_bucket_name(&account_id(config).await?, &region),
+            true,
+        ),
+    };
+    if bucket::ensure(&s3, &name, &region, managed).await? {
+        eprintln!("created asset bucket s3://{name} (encrypted, versioned, public access blocked, TLS only)");
+    }
+    let refs: Vec<&Asset> = assets.iter().collect();
+    objects::upload_assets(&s3, &name, prefix, &refs).await
+}
+
+/// Runs `streamstack upload`.
+pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
+    check_prefix(&args.prefix)?;
+    let ids: Vec<String> = if args.patterns.is_empty() {
+        PATTERN_IDS.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.patterns.clone()
+    };
+    let assets = assets_for(&ids, args.assets_dir.as_deref())?;
+    crate::aws::runtime()?.block_on(async {
+        let config = crate::aws::sdk_config(&args.aws).await?;
+        let (location, report) =
+            upload(&config, args.bucket.as_deref(), &args.prefix, &assets).await?;
+        if args.output == "json" {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "AssetBucket": location.bucket,
+                    "AssetPrefix": location.prefix,
+                    "uploaded": report.uploaded,
+                    "unchanged": report.unchanged,
+                    "bytesSent": report.bytes_sent,
+                })
+            );
+        } else {
+            println!(
+                "{} uploaded ({} bytes), {} unchanged\nAssetBucket={}\nAssetPrefix={}",
+                report.uploaded.len(),
+                report.bytes_sent,
+                report.unchanged.len(),
+                location.bucket,
+                location.prefix
+            );
+        }
+        Ok(())
+    })
+}
