@@ -56,7 +56,20 @@ where
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => c.to_string(),
             (None, Some(m)) => m.to_string(),
-            (None, None) => format!("HTTP {} from the service", se.raw().status().as_u16()),
+            (None, None) => {
+                // An error body the SDK could not parse (e.g. another XML layout): read it plainly.
+                let body = se
+                    .raw()
+                    .body()
+                    .bytes()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                match (xml_text(&body, "Code"), xml_text(&body, "Message")) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    (Some(c), None) => c,
+                    _ => format!("HTTP {} from the service", se.raw().status().as_u16()),
+                }
+            }
         };
     }
     let text = format!("{}", DisplayErrorContext(err));
@@ -67,6 +80,13 @@ where
         .collect::<Vec<_>>()
         .join(" ");
     simplify(&line)
+}
+
+/// The text of the first `<tag>...</tag>` in `xml`.
+fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn simplify(line: &str) -> String {
@@ -125,5 +145,13 @@ mod tests {
         assert!(s.starts_with("cannot reach the AWS endpoint"), "{s}");
         assert!(s.ends_with("connection refused"), "{s}");
         assert_eq!(simplify("ValidationError: x"), "ValidationError: x");
+        let body = "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>bad token</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(
+            xml_text(body, "Code").as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(xml_text(body, "Message").as_deref(), Some("bad token"));
+        assert_eq!(xml_text("<Code></Code>", "Code"), None);
+        assert_eq!(xml_text("<Code>x", "Code"), None);
     }
 }

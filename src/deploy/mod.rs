@@ -139,6 +139,13 @@ fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         ))
         .into());
     }
+    if !args.yes && !args.plan && !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "refusing to deploy `{}` without --yes: stdin is not a terminal, so nobody can confirm the change set (use --yes to execute, or --plan to only show it)",
+            args.stack_name
+        ))
+        .into());
+    }
     let rendered = render_manifest(&manifest, &RenderOptions::default())?;
     let ids = [manifest.id.clone()];
     let assets = if rendered.assets.is_empty() {
@@ -173,12 +180,6 @@ fn say(mode: OutputMode, kind: &str, text: &str, extra: serde_json::Value) {
 }
 
 fn confirm(stack: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(UsageError(format!(
-            "refusing to execute the change set of `{stack}` without --yes: stdin is not a terminal (use --plan to only show changes)"
-        ))
-        .into());
-    }
     eprint!("Execute these changes on stack {stack}? [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
@@ -223,6 +224,9 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
             if state.status != "DELETE_COMPLETE" {
                 anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
             }
+            existing = None;
+        } else if s.status == "REVIEW_IN_PROGRESS" {
+            // A stack that only ever had a change set (e.g. a --plan): still a CREATE.
             existing = None;
         } else if !events::is_terminal(&s.status) {
             anyhow::bail!(
@@ -318,6 +322,10 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
     }
     if args.plan {
         change_set::delete(&cfn, name, &cs_name).await;
+        if request.create {
+            // CreateChangeSet made an empty stack in REVIEW_IN_PROGRESS; a plan leaves nothing.
+            let _ = cfn.delete_stack().stack_name(name).send().await;
+        }
         say(
             mode,
             "result",

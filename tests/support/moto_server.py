@@ -144,7 +144,8 @@ class CloudFormationAlarm(CloudFormationModel):
             threshold=float(p["Threshold"]) if "Threshold" in p else None,
             statistic=p.get("Statistic"),
             description=p.get("AlarmDescription", ""),
-            dimensions=[{"Name": d["Name"], "Value": str(d["Value"])} for d in p.get("Dimensions", [])],
+            # A dimension naming a resource moto does not model (e.g. a Flink application) has no value.
+            dimensions=[{"Name": d["Name"], "Value": str(d.get("Value", ""))} for d in p.get("Dimensions", [])],
             alarm_actions=p.get("AlarmActions", []),
             ok_actions=p.get("OKActions", []),
             treat_missing_data=p.get("TreatMissingData"),
@@ -156,7 +157,118 @@ class CloudFormationAlarm(CloudFormationModel):
         cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
 
 
+import json  # noqa: E402
+
+from moto.secretsmanager.models import secretsmanager_backends  # noqa: E402
+
+
+class CloudFormationSecret(CloudFormationModel):
+    """6. AWS::SecretsManager::Secret from CloudFormation, with GenerateSecretString. moto has no
+    CloudFormation model for secrets, so `Ref` to one resolves to nothing and IAM rejects the
+    policy that names it ("Policy statement must contain resources"). This creates the secret
+    with a generated string through moto's own Secrets Manager backend; Ref is its ARN, as in AWS."""
+
+    __module__ = "moto.secretsmanager.models"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Id"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Id":
+            return self.arn
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        gen = p.get("GenerateSecretString")
+        secret = p.get("SecretString")
+        if gen is not None:
+            secret = backend.get_random_password(
+                password_length=int(gen.get("PasswordLength", 32)),
+                exclude_characters=gen.get("ExcludeCharacters", ""),
+                exclude_numbers=bool(gen.get("ExcludeNumbers", False)),
+                exclude_punctuation=bool(gen.get("ExcludePunctuation", False)),
+                exclude_uppercase=bool(gen.get("ExcludeUppercase", False)),
+                exclude_lowercase=bool(gen.get("ExcludeLowercase", False)),
+                include_space=bool(gen.get("IncludeSpace", False)),
+                require_each_included_type=bool(gen.get("RequireEachIncludedType", True)),
+            )
+            secret = json.loads(secret)["RandomPassword"] if secret.startswith("{") else secret
+        created = backend.create_secret(
+            name=p.get("Name", resource_name),
+            secret_string=secret,
+            secret_binary=None,
+            description=p.get("Description"),
+            tags=p.get("Tags"),
+            kms_key_id=p.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return cls(json.loads(created)["ARN"])
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
+
+
+from moto.cloudformation.models import ChangeSet  # noqa: E402
+
+_apply = ChangeSet.apply
+
+
+def apply(self):
+    """5. Executing a change set updates the stack's template, parameters and outputs, as
+    UpdateStack does in moto and as AWS does for both. moto leaves the stack's template and
+    parameters at their first values (so an identical re-deploy is never "no changes") and
+    reports no Outputs after ExecuteChangeSet."""
+    _apply(self)
+    stack = self.stack
+    stack.template = self.template
+    stack._parse_template()
+    if self.parameters is not None:
+        stack.parameters = self.parameters
+    stack.output_map = stack._create_output_map()
+
+
+ChangeSet.apply = apply
+
 from moto.server import main  # noqa: E402
 
+def exit_with_parent():
+    """The test process holds our stdin; when it exits (even killed), stdin closes and so do we."""
+    import os
+    import threading
+
+    def watch():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
+    if "--exit-with-stdin" in sys.argv:
+        sys.argv.remove("--exit-with-stdin")
+        exit_with_parent()
     main(sys.argv[1:])
