@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of streamstack: formatting, lints, unit/integration tests, the cfn-lint and
-# checkov gate on the rendered templates, and the emulator-backed tests.
+# Runs every test of streamstack: formatting, lints, the Lambda bootstraps built for x86_64 and
+# arm64 and run on a local Lambda Runtime API, unit/integration tests, the cfn-lint and checkov
+# gate on the rendered templates, and the deploy engine against the moto emulator.
 # Installs the pinned Python validators/emulator into .venv first (idempotent).
+# Needs: rustup targets x86_64/aarch64-unknown-linux-musl, musl-tools, gcc-aarch64-linux-gnu,
+# qemu-user-static (`cargo xtask check-deps` prints what is missing; .ci/run installs them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,7 +27,11 @@ fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
+echo "==> cargo xtask build-functions (static musl bootstraps, x86_64 + arm64, reproducible zips)"
+cargo xtask build-functions
+# The test build embeds those zips, as a release CLI does (build.rs copies them).
+export STREAMSTACK_ASSETS_DIR="${CARGO_TARGET_DIR:-$root/target}/streamstack-assets"
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "==> cargo test (unit, integration, golden files, fuzzed parsers, cfn-lint + checkov gate)"
+echo "==> cargo test (unit, integration, golden files, fuzzed parsers, cfn-lint + checkov gate, emulator)"
 cargo test --workspace --locked

@@ -232,3 +232,49 @@ fn missing_function_assets_say_how_to_get_them() {
     );
     assert!(listing(out.path()).is_empty());
 }
+
+/// A binary built with `STREAMSTACK_ASSETS_DIR` (as `cargo xtask build-cli` and
+/// `deployment/run-all-tests.sh` do) carries the zips: `dist` needs no folder and ships exactly
+/// those bytes. A build without them refuses with the hint instead.
+#[test]
+fn embedded_assets_are_shipped_without_any_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("streamstack")
+        .unwrap()
+        .args([
+            "dist",
+            "--bucket",
+            "my-bucket",
+            "--solution",
+            "s",
+            "--version",
+            "v1",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    match option_env!("STREAMSTACK_ASSETS_DIR") {
+        Some(dir) => {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            for f in FUNCTIONS {
+                let want = std::fs::read(Path::new(dir).join(f)).unwrap();
+                let stem = f.trim_end_matches(".zip");
+                let shipped = listing(out.path())
+                    .into_iter()
+                    .find(|p| p.starts_with(&format!("regional-s3-assets/{stem}-")))
+                    .unwrap_or_else(|| panic!("{f} not shipped"));
+                assert_eq!(
+                    std::fs::read(out.path().join(shipped)).unwrap(),
+                    want,
+                    "{f}"
+                );
+            }
+        }
+        None => {
+            assert_eq!(o.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&o.stderr).contains("cargo xtask build-cli"));
+            assert!(listing(out.path()).is_empty());
+        }
+    }
+}

@@ -13,6 +13,9 @@ commands:
   build-functions [--arch x86_64|arm64|all] [--function <package>]
       build every Lambda bootstrap (static musl, profile `lambda`) and write
       <target>/streamstack-assets/<function>-<arch>.zip (prints SHA-256 and sizes)
+  build-cli
+      build-functions for both architectures, then a release `streamstack` with every
+      zip embedded (STREAMSTACK_ASSETS_DIR), so dist/upload/deploy work from the one binary
   check-deps [--arch x86_64|arm64|all]
       check rustup targets, linker, C cross compilers and qemu; print one-line install hints
   bench-cold-start [--arch x86_64|arm64|all] [--runs N]
@@ -86,6 +89,39 @@ fn build_functions(args: &Args) -> Result<()> {
         println!("written to {}", dir.display());
     }
     println!("build-functions took {:.1} s", report.elapsed.as_secs_f64());
+    Ok(())
+}
+
+/// Builds the function zips, then the release CLI with them embedded by its build script.
+fn build_cli() -> Result<()> {
+    let report = build::build_all(&Arch::ALL)?;
+    let assets = xtask::paths::assets_dir();
+    println!(
+        "{} function zips in {}",
+        report.artifacts.len(),
+        assets.display()
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!(
+        "==> STREAMSTACK_ASSETS_DIR={} cargo build --release -p streamstack",
+        assets.display()
+    );
+    let status = std::process::Command::new(cargo)
+        .current_dir(xtask::paths::workspace_root())
+        .args(["build", "--release", "-p", "streamstack"])
+        .env("CARGO_TARGET_DIR", xtask::paths::target_dir())
+        .env("STREAMSTACK_ASSETS_DIR", &assets)
+        .status()
+        .context("run cargo")?;
+    if !status.success() {
+        bail!("cargo build --release -p streamstack failed ({status})");
+    }
+    println!(
+        "{}",
+        xtask::paths::target_dir()
+            .join("release/streamstack")
+            .display()
+    );
     Ok(())
 }
 
@@ -185,6 +221,7 @@ fn run() -> Result<()> {
     match command.as_str() {
         "build-functions" => build_functions(&parse_args(rest)?),
         "check-deps" => check_deps(&parse_args(rest)?),
+        "build-cli" => build_cli(),
         "bench-cold-start" => bench_cold_start(&parse_args(rest)?),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
