@@ -1,7 +1,7 @@
 //! `streamstack destroy STACK`: delete a stack, optionally emptying its buckets (every version)
 //! first, follow the deletion and report it.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use clap::Args;
@@ -57,18 +57,14 @@ async fn destroy(args: &DestroyArgs) -> anyhow::Result<()> {
             ))
             .into());
         }
-        eprint!("Delete stack {name} ({})? [y/N] ", state.status);
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
+        if !stack::confirm(&format!("Delete stack {name} ({})?", state.status))? {
             eprintln!("not deleted");
             return Ok(());
         }
     }
     if args.empty_buckets {
         let s3 = aws_sdk_s3::Client::new(&config);
-        for bucket in stack_buckets(&cfn, name).await? {
+        for bucket in stack::physical_ids(&cfn, name, "AWS::S3::Bucket").await? {
             let n = empty_bucket(&s3, &bucket).await?;
             eprintln!("emptied s3://{bucket} ({n} object versions and delete markers)");
         }
@@ -94,34 +90,6 @@ async fn destroy(args: &DestroyArgs) -> anyhow::Result<()> {
         ),
     }
     Ok(())
-}
-
-/// Physical names of the stack's `AWS::S3::Bucket` resources.
-pub async fn stack_buckets(
-    cfn: &aws_sdk_cloudformation::Client,
-    name: &str,
-) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = cfn
-            .list_stack_resources()
-            .stack_name(name)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot list resources of `{name}`: {}", describe(&e)))?;
-        out.extend(
-            page.stack_resource_summaries()
-                .iter()
-                .filter(|r| r.resource_type() == Some("AWS::S3::Bucket"))
-                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
 }
 
 /// Deletes every object version and delete marker of `bucket`; returns how many.

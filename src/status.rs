@@ -37,7 +37,7 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
     let mut recent = stack::stack_events(&cfn, name, args.events).await?;
     recent.truncate(args.events);
     recent.reverse();
-    let alarm_names = alarm_names(&cfn, name).await?;
+    let alarm_names = stack::physical_ids(&cfn, name, "AWS::CloudWatch::Alarm").await?;
     let alarms = alarm_states(&config, &alarm_names).await?;
     if args.output == "json" {
         println!(
@@ -82,33 +82,6 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
         println!("  {s:<17} {n}");
     }
     Ok(())
-}
-
-async fn alarm_names(
-    cfn: &aws_sdk_cloudformation::Client,
-    name: &str,
-) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = cfn
-            .list_stack_resources()
-            .stack_name(name)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot list resources of `{name}`: {}", describe(&e)))?;
-        out.extend(
-            page.stack_resource_summaries()
-                .iter()
-                .filter(|r| r.resource_type() == Some("AWS::CloudWatch::Alarm"))
-                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
-        );
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
 }
 
 /// (alarm name, state) for each alarm, in name order.

@@ -10,7 +10,7 @@ pub mod root_cause;
 pub mod stack;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -60,15 +60,9 @@ pub struct DeployArgs {
     /// `text` (default) or `json` (JSON lines on stdout, for CI).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
-    /// Asset bucket; default: the managed `streamstack-assets-<account>-<region>`.
-    #[arg(long)]
-    pub bucket: Option<String>,
-    /// Key prefix for assets and templates in the asset bucket.
-    #[arg(long, default_value = "streamstack/")]
-    pub prefix: String,
-    /// Read code assets from this folder instead of the ones embedded in the binary.
-    #[arg(long, value_name = "DIR")]
-    pub assets_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub assets: crate::upload::AssetArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub aws: AwsArgs,
@@ -99,7 +93,7 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
 
 fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
-    crate::upload::check_prefix(&args.prefix)?;
+    crate::upload::check_prefix(&args.assets.prefix)?;
     let manifest = Manifest::load(&args.pattern, None)?;
     let mut inputs = match &args.param_file {
         Some(f) => params::read_file(f)?,
@@ -151,7 +145,7 @@ fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     let assets = if rendered.assets.is_empty() {
         Vec::new()
     } else {
-        crate::upload::assets_for(&ids, args.assets_dir.as_deref())?
+        crate::upload::assets_for(&ids, args.assets.assets_dir.as_deref())?
     };
     Ok(Plan {
         template: rendered.template,
@@ -177,14 +171,6 @@ fn say(mode: OutputMode, kind: &str, text: &str, extra: serde_json::Value) {
             println!("{v}");
         }
     }
-}
-
-fn confirm(stack: &str) -> anyhow::Result<bool> {
-    eprint!("Execute these changes on stack {stack}? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
 /// Runs `streamstack deploy`.
@@ -243,7 +229,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
     if needs_bucket || body.len() > TEMPLATE_BODY_LIMIT {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let (location, report) =
-            crate::upload::upload(&config, args.bucket.as_deref(), &args.prefix, &plan.assets)
+            crate::upload::upload(&config, args.assets.bucket.as_deref(), &args.assets.prefix, &plan.assets)
                 .await?;
         say(
             mode,
@@ -265,7 +251,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
             let digest = crate::assets::Asset::new("t", body.clone().into_bytes()).sha256;
             let key = format!(
                 "{}templates/{}-{}.json",
-                args.prefix,
+                args.assets.prefix,
                 args.pattern,
                 &digest[..16]
             );
@@ -334,7 +320,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if !args.yes && !confirm(name)? {
+    if !args.yes && !stack::confirm(&format!("Execute these changes on stack {name}?"))? {
         change_set::delete(&cfn, name, &cs_name).await;
         say(
             mode,

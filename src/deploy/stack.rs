@@ -169,6 +169,41 @@ pub async fn follow(
     }
 }
 
+/// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
+pub async fn physical_ids(cfn: &Client, name: &str, resource_type: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = cfn
+            .list_stack_resources()
+            .stack_name(name)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot list resources of `{name}`: {}", describe(&e)))?;
+        out.extend(
+            page.stack_resource_summaries()
+                .iter()
+                .filter(|r| r.resource_type() == Some(resource_type))
+                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Asks `question` on the terminal; true for y/yes. Callers make sure stdin is a terminal.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, Write};
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+}
+
 /// Lines naming the root cause of a failed operation, following nested stacks (3 levels).
 pub async fn explain_failure(
     cfn: &Client,

@@ -21,21 +21,29 @@ pub struct UploadArgs {
     /// Patterns whose assets to upload (default: all four).
     #[arg(value_name = "PATTERN")]
     pub patterns: Vec<String>,
-    /// Asset bucket; default: the managed `streamstack-assets-<account>-<region>`, created on first use.
-    #[arg(long)]
-    pub bucket: Option<String>,
-    /// Key prefix in the bucket.
-    #[arg(long, default_value = "streamstack/")]
-    pub prefix: String,
-    /// Read code assets from this folder instead of the ones embedded in the binary.
-    #[arg(long, value_name = "DIR")]
-    pub assets_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub assets: AssetArgs,
     /// `text` (default) or `json` (one object on stdout).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub aws: AwsArgs,
+}
+
+/// Where code assets come from and where they are uploaded (shared by `upload` and `deploy`).
+#[derive(Debug, Clone, Args)]
+pub struct AssetArgs {
+    /// Asset bucket; default: the managed `streamstack-assets-<account>-<region>`, created on first use.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Key prefix in the bucket for assets and large templates.
+    #[arg(long, default_value = "streamstack/")]
+    pub prefix: String,
+    /// Read code assets from this folder instead of the ones embedded in the binary.
+    #[arg(long, value_name = "DIR")]
+    pub assets_dir: Option<PathBuf>,
 }
 
 /// Checks a user-given key prefix: empty, or safe key characters ending with `/`.
@@ -117,17 +125,17 @@ pub async fn upload(
 
 /// Runs `streamstack upload`.
 pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
-    check_prefix(&args.prefix)?;
+    check_prefix(&args.assets.prefix)?;
     let ids: Vec<String> = if args.patterns.is_empty() {
         PATTERN_IDS.iter().map(|s| s.to_string()).collect()
     } else {
         args.patterns.clone()
     };
-    let assets = assets_for(&ids, args.assets_dir.as_deref())?;
+    let assets = assets_for(&ids, args.assets.assets_dir.as_deref())?;
     crate::aws::runtime()?.block_on(async {
         let config = crate::aws::sdk_config(&args.aws).await?;
         let (location, report) =
-            upload(&config, args.bucket.as_deref(), &args.prefix, &assets).await?;
+            upload(&config, args.assets.bucket.as_deref(), &args.assets.prefix, &assets).await?;
         if args.output == "json" {
             println!(
                 "{}",
