@@ -228,9 +228,13 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
     let mut template_url = None;
     if needs_bucket || body.len() > TEMPLATE_BODY_LIMIT {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
-        let (location, report) =
-            crate::upload::upload(&config, args.assets.bucket.as_deref(), &args.assets.prefix, &plan.assets)
-                .await?;
+        let (location, report) = crate::upload::upload(
+            &config,
+            args.assets.bucket.as_deref(),
+            &args.assets.prefix,
+            &plan.assets,
+        )
+        .await?;
         say(
             mode,
             "assets",

@@ -170,7 +170,11 @@ pub async fn follow(
 }
 
 /// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
-pub async fn physical_ids(cfn: &Client, name: &str, resource_type: &str) -> anyhow::Result<Vec<String>> {
+pub async fn physical_ids(
+    cfn: &Client,
+    name: &str,
+    resource_type: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut token = None;
     loop {

@@ -134,8 +134,13 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
     let assets = assets_for(&ids, args.assets.assets_dir.as_deref())?;
     crate::aws::runtime()?.block_on(async {
         let config = crate::aws::sdk_config(&args.aws).await?;
-        let (location, report) =
-            upload(&config, args.assets.bucket.as_deref(), &args.assets.prefix, &assets).await?;
+        let (location, report) = upload(
+            &config,
+            args.assets.bucket.as_deref(),
+            &args.assets.prefix,
+            &assets,
+        )
+        .await?;
         if args.output == "json" {
             println!(
                 "{}",
