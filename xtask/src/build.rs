@@ -196,7 +196,7 @@ fn package_one(
     arch: Arch,
     target_dir: &Path,
 ) -> Result<Artifact, PackageError> {
-    let built = paths::cargo_output(target_dir, arch);
+    let built = paths::cargo_output(target_dir, function, arch);
     let binary = std::fs::read(&built).map_err(|source| PackageError::Io {
         path: built.display().to_string(),
         source,

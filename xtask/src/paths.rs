@@ -44,10 +44,12 @@ pub fn bootstrap_path(function: Function, arch: Arch) -> PathBuf {
         .join("bootstrap")
 }
 
-/// Where cargo puts the `bootstrap` of a `--target <triple> --profile lambda` build.
-pub fn cargo_output(target_dir: &Path, arch: Arch) -> PathBuf {
+/// Where cargo puts a function's binary in a `--target <triple> --profile lambda` build. The
+/// binary is named after its package (two binaries called `bootstrap` in one workspace would
+/// overwrite each other in `target/debug`); the zip stores it as `bootstrap`.
+pub fn cargo_output(target_dir: &Path, function: Function, arch: Arch) -> PathBuf {
     target_dir
         .join(arch.triple())
         .join("lambda")
-        .join("bootstrap")
+        .join(function.package)
 }

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 fn init_error(vars: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_consumer-function"));
     cmd.env_clear();
     for (k, v) in vars {
         cmd.env(k, v);

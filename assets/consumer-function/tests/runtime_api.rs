@@ -109,7 +109,7 @@ fn one_invocation_through_the_runtime_api() {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || serve(listener, event, tx));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_consumer-function"))
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", "consumer")
