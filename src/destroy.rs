@@ -69,13 +69,7 @@ async fn destroy(args: &DestroyArgs) -> anyhow::Result<()> {
             eprintln!("emptied s3://{bucket} ({n} object versions and delete markers)");
         }
     }
-    let since = stack::now_rfc3339();
-    cfn.delete_stack()
-        .stack_name(name)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot delete stack `{name}`: {}", describe(&e)))?;
-    let (state, evs) = stack::follow(&cfn, name, &since, mode).await?;
+    let (state, evs) = stack::delete_and_follow(&cfn, name, mode).await?;
     if events::is_failure(&state.status) {
         for l in stack::explain_failure(&cfn, name, &evs, &state).await {
             eprintln!("{l}");

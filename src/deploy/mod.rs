@@ -200,13 +200,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
                 &format!("deleting {name} (ROLLBACK_COMPLETE) before creating it again"),
                 serde_json::json!({}),
             );
-            let since = stack::now_rfc3339();
-            cfn.delete_stack()
-                .stack_name(name)
-                .send()
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot delete stack `{name}`: {}", describe(&e)))?;
-            let (state, _) = stack::follow(&cfn, name, &since, mode).await?;
+            let (state, _) = stack::delete_and_follow(&cfn, name, mode).await?;
             if state.status != "DELETE_COMPLETE" {
                 anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
             }

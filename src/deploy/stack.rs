@@ -169,6 +169,21 @@ pub async fn follow(
     }
 }
 
+/// Deletes the stack and follows the deletion until the stack settles or disappears.
+pub async fn delete_and_follow(
+    cfn: &Client,
+    name: &str,
+    mode: OutputMode,
+) -> anyhow::Result<(StackState, Vec<StackEvent>)> {
+    let since = now_rfc3339();
+    cfn.delete_stack()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot delete stack `{name}`: {}", describe(&e)))?;
+    follow(cfn, name, &since, mode).await
+}
+
 /// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
 pub async fn physical_ids(
     cfn: &Client,
