@@ -28,7 +28,17 @@ pub enum Command {
     /// Show a stack's status, outputs, last events and alarm states.
     Status(crate::status::StatusArgs),
     /// Send records to a Kinesis data stream with KPL aggregation.
-    Produce(crate::produce::ProduceArgs),
+    Produce(crate::produce::ProduceCommand),
     /// Read every shard of a stream, de-aggregate and print the records.
     Tail(crate::tail::TailArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }
