@@ -7,14 +7,15 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
-const FUNCTIONS: [&str; 4] = [
+const FUNCTIONS: [&str; 5] = [
     "consumer-function-arm64.zip",
     "consumer-function-x86_64.zip",
     "fare-endpoint-function-arm64.zip",
     "fare-endpoint-function-x86_64.zip",
+    "producer-x86_64.zip",
 ];
 
-/// A folder with stand-in function zips: dist only copies and hashes them.
+/// A folder with stand-in function and producer zips: dist only copies and hashes them.
 fn assets_dir() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     for (i, f) in FUNCTIONS.iter().enumerate() {
@@ -84,7 +85,7 @@ fn layout_templates_and_content_hashed_assets_agree() {
         .iter()
         .filter(|f| f.starts_with("regional-s3-assets/"))
         .collect();
-    assert_eq!(regional.len(), 4, "{files:?}");
+    assert_eq!(regional.len(), 5, "{files:?}");
     for r in &regional {
         let name = r.trim_start_matches("regional-s3-assets/");
         // <stem>-<16 hex>.zip
@@ -120,7 +121,7 @@ fn layout_templates_and_content_hashed_assets_agree() {
         "{stdout}"
     );
     // Assets that land with later versions are named, not silently missing.
-    assert!(String::from_utf8_lossy(&o.stderr).contains("producer-x86_64.zip"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("kpl-kds-kda-flink.zip"));
 }
 
 #[test]

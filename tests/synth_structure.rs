@@ -568,6 +568,11 @@ fn the_producer_requires_imdsv2_and_has_no_ingress() {
         let user_data = i["UserData"]["Fn::Base64"]["Fn::Sub"].as_str().unwrap();
         assert!(user_data.contains("systemctl enable --now streamstack-producer.service"));
         assert!(user_data.contains("--rate ${ProducerRate}"));
+        // The flags the producer binary takes, and a writable place for its failure file
+        // (a DynamicUser service has no writable working directory otherwise).
+        assert!(user_data.contains("--duration ${ProducerDurationSeconds}s --aggregate"));
+        assert!(user_data.contains("StateDirectory=streamstack-producer"));
+        assert!(user_data.contains("--failure-file /var/lib/streamstack-producer/failures.jsonl"));
     }
 }
 

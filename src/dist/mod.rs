@@ -22,11 +22,7 @@ pub use names::{check_bucket, check_key_segment};
 
 /// Assets whose code lands with a later version: templates reference them, `dist` warns when
 /// they are absent instead of failing.
-pub const NOT_YET_BUILT: [&str; 3] = [
-    "producer-x86_64.zip",
-    "kpl-kds-kda-flink.zip",
-    "kds-kda-apigw-flink.zip",
-];
+pub const NOT_YET_BUILT: [&str; 2] = ["kpl-kds-kda-flink.zip", "kds-kda-apigw-flink.zip"];
 
 /// Arguments of `streamstack dist`.
 #[derive(Debug, Args)]

@@ -61,11 +61,11 @@ pub enum BuildError {
     },
 }
 
-/// One packaged function.
+/// One packaged executable (a function's `bootstrap` or the EC2 producer).
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    /// The function.
-    pub function: Function,
+    /// Function package name, or `producer`.
+    pub name: String,
     /// The architecture.
     pub arch: Arch,
     /// The zip written.
@@ -146,37 +146,31 @@ pub fn build_functions(functions: &[Function], arches: &[Arch]) -> Result<BuildR
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut artifacts = Vec::new();
     for &function in functions {
-        let mut cmd = Command::new(&cargo);
-        cmd.current_dir(&workspace)
-            .args(["build", "--profile", "lambda", "-p", function.package]);
-        for arch in arches {
-            cmd.args(["--target", arch.triple()]);
-        }
-        cmd.env("CARGO_TARGET_DIR", &target_dir)
-            .envs(cross_env(arches, &workspace));
-        eprintln!(
-            "==> cargo build --profile lambda -p {} {}",
+        cargo_build(
+            &cargo,
             function.package,
-            arches
-                .iter()
-                .map(|a| format!("--target {}", a.triple()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let status = cmd.status().map_err(BuildError::Spawn)?;
-        if !status.success() {
-            return Err(BuildError::Cargo {
-                package: function.package.to_owned(),
-                status,
-            });
-        }
+            None,
+            arches,
+            &workspace,
+            &target_dir,
+        )?;
         for &arch in arches {
-            let artifact =
-                package_one(function, arch, &target_dir).map_err(|source| BuildError::Package {
-                    function: function.package.to_owned(),
-                    arch,
-                    source,
-                })?;
+            let built = paths::cargo_output(&target_dir, function, arch);
+            let copy = paths::bootstrap_path(function, arch);
+            let zip = paths::zip_path(function, arch);
+            let artifact = package_binary(
+                function.package,
+                arch,
+                &built,
+                package::ENTRY_NAME,
+                &copy,
+                &zip,
+            )
+            .map_err(|source| BuildError::Package {
+                function: function.package.to_owned(),
+                arch,
+                source,
+            })?;
             artifacts.push(artifact);
         }
     }
@@ -186,43 +180,135 @@ pub fn build_functions(functions: &[Function], arches: &[Arch]) -> Result<BuildR
     })
 }
 
-/// Builds every function of [`FUNCTIONS`].
+/// Builds every function of [`FUNCTIONS`] and, when x86_64 is asked for, the EC2 producer.
 pub fn build_all(arches: &[Arch]) -> Result<BuildReport, BuildError> {
-    build_functions(FUNCTIONS, arches)
+    let mut report = build_functions(FUNCTIONS, arches)?;
+    if arches.contains(&Arch::X86_64) {
+        let start = Instant::now();
+        report.artifacts.push(build_producer()?);
+        report.elapsed += start.elapsed();
+    }
+    Ok(report)
 }
 
-fn package_one(
-    function: Function,
-    arch: Arch,
+/// Package of the producer that runs on the EC2 instances of patterns 2 and 4.
+pub const PRODUCER_PACKAGE: &str = "kinesis-producer";
+/// Its binary, and the name of the only entry of its zip.
+pub const PRODUCER_BINARY: &str = "streamstack-producer";
+/// Its zip in the assets folder: the templates download `producer-x86_64.zip` (the instances
+/// are x86_64, so there is no arm64 build).
+pub const PRODUCER_ZIP: &str = "producer-x86_64.zip";
+
+/// Builds the producer (static x86_64 musl, profile `lambda`) and writes
+/// `<target>/streamstack-assets/producer-x86_64.zip` holding `streamstack-producer`.
+pub fn build_producer() -> Result<Artifact, BuildError> {
+    let arch = Arch::X86_64;
+    deps::require_build(&[arch])?;
+    let workspace = paths::workspace_root();
+    let target_dir = paths::target_dir();
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    cargo_build(
+        &cargo,
+        PRODUCER_PACKAGE,
+        Some(PRODUCER_BINARY),
+        &[arch],
+        &workspace,
+        &target_dir,
+    )?;
+    let built = target_dir
+        .join(arch.triple())
+        .join("lambda")
+        .join(PRODUCER_BINARY);
+    let assets = paths::assets_dir();
+    package_binary(
+        "producer",
+        arch,
+        &built,
+        PRODUCER_BINARY,
+        &assets.join("producer-x86_64").join(PRODUCER_BINARY),
+        &assets.join(PRODUCER_ZIP),
+    )
+    .map_err(|source| BuildError::Package {
+        function: "producer".into(),
+        arch,
+        source,
+    })
+}
+
+/// `cargo build --profile lambda -p <package> [--bin <bin>] --target ...` with the cross
+/// toolchain environment.
+fn cargo_build(
+    cargo: &str,
+    package: &str,
+    bin: Option<&str>,
+    arches: &[Arch],
+    workspace: &Path,
     target_dir: &Path,
+) -> Result<(), BuildError> {
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace)
+        .args(["build", "--profile", "lambda", "-p", package]);
+    if let Some(bin) = bin {
+        cmd.args(["--bin", bin]);
+    }
+    for arch in arches {
+        cmd.args(["--target", arch.triple()]);
+    }
+    cmd.env("CARGO_TARGET_DIR", target_dir)
+        .envs(cross_env(arches, workspace));
+    eprintln!(
+        "==> cargo build --profile lambda -p {package}{} {}",
+        bin.map(|b| format!(" --bin {b}")).unwrap_or_default(),
+        arches
+            .iter()
+            .map(|a| format!("--target {}", a.triple()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let status = cmd.status().map_err(BuildError::Spawn)?;
+    if !status.success() {
+        return Err(BuildError::Cargo {
+            package: package.to_owned(),
+            status,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `built` is a static ELF for `arch`, copies it to `copy` and zips it as the
+/// only entry `entry` into `zip_path` (atomically).
+fn package_binary(
+    name: &str,
+    arch: Arch,
+    built: &Path,
+    entry: &str,
+    copy: &Path,
+    zip_path: &Path,
 ) -> Result<Artifact, PackageError> {
-    let built = paths::cargo_output(target_dir, function, arch);
-    let binary = std::fs::read(&built).map_err(|source| PackageError::Io {
+    let binary = std::fs::read(built).map_err(|source| PackageError::Io {
         path: built.display().to_string(),
         source,
     })?;
     package::check_static_elf(&binary, arch.elf_machine())?;
-    let copy = paths::bootstrap_path(function, arch);
-    let zip_path = paths::zip_path(function, arch);
     if let Some(dir) = copy.parent() {
         std::fs::create_dir_all(dir).map_err(|source| PackageError::Io {
             path: dir.display().to_string(),
             source,
         })?;
     }
-    package::write_executable(&copy, &binary)?;
-    let zip = package::zip_bootstrap(&binary)?;
+    package::write_executable(copy, &binary)?;
+    let zip = package::zip_executable(entry, &binary)?;
     let tmp = zip_path.with_extension("zip.tmp");
     std::fs::write(&tmp, &zip)
-        .and_then(|()| std::fs::rename(&tmp, &zip_path))
+        .and_then(|()| std::fs::rename(&tmp, zip_path))
         .map_err(|source| PackageError::Io {
             path: zip_path.display().to_string(),
             source,
         })?;
     Ok(Artifact {
-        function,
+        name: name.to_owned(),
         arch,
-        zip: zip_path,
+        zip: zip_path.to_path_buf(),
         zip_size: zip.len() as u64,
         binary_size: binary.len() as u64,
         sha256: package::sha256_hex(&zip),

@@ -10,9 +10,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  build-functions [--arch x86_64|arm64|all] [--function <package>]
+  build-functions [--arch x86_64|arm64|all] [--function <package>|producer]
       build every Lambda bootstrap (static musl, profile `lambda`) and write
-      <target>/streamstack-assets/<function>-<arch>.zip (prints SHA-256 and sizes)
+      <target>/streamstack-assets/<function>-<arch>.zip, and the EC2 producer
+      (x86_64 only) as producer-x86_64.zip (prints SHA-256 and sizes)
   build-cli
       build-functions for both architectures, then a release `streamstack` with every
       zip embedded (STREAMSTACK_ASSETS_DIR), so dist/upload/deploy work from the one binary
@@ -29,6 +30,8 @@ const COLD_START_TARGET: Duration = Duration::from_millis(15);
 struct Args {
     arches: Vec<Arch>,
     functions: Vec<functions::Function>,
+    /// Also build the EC2 producer (x86_64).
+    producer: bool,
     runs: usize,
 }
 
@@ -36,6 +39,7 @@ fn parse_args(rest: &[String]) -> Result<Args> {
     let mut args = Args {
         arches: Arch::ALL.to_vec(),
         functions: FUNCTIONS.to_vec(),
+        producer: true,
         runs: 20,
     };
     let mut it = rest.iter();
@@ -49,11 +53,20 @@ fn parse_args(rest: &[String]) -> Result<Args> {
             "--arch" => args.arches = functions::parse_arches(&value("--arch")?)?,
             "--function" => {
                 let name = value("--function")?;
+                if name == "producer" {
+                    args.functions = Vec::new();
+                    args.producer = true;
+                    continue;
+                }
                 let f = functions::function(&name).with_context(|| {
                     let known: Vec<_> = FUNCTIONS.iter().map(|f| f.package).collect();
-                    format!("unknown function {name}; known: {}", known.join(", "))
+                    format!(
+                        "unknown function {name}; known: {}, producer",
+                        known.join(", ")
+                    )
                 })?;
                 args.functions = vec![f];
+                args.producer = false;
             }
             "--runs" => {
                 args.runs = value("--runs")?.parse().context("--runs takes a number")?;
@@ -68,7 +81,12 @@ fn parse_args(rest: &[String]) -> Result<Args> {
 }
 
 fn build_functions(args: &Args) -> Result<()> {
-    let report = build::build_functions(&args.functions, &args.arches)?;
+    let mut report = build::build_functions(&args.functions, &args.arches)?;
+    if args.producer && args.arches.contains(&Arch::X86_64) {
+        let start = std::time::Instant::now();
+        report.artifacts.push(build::build_producer()?);
+        report.elapsed += start.elapsed();
+    }
     println!(
         "{:<40} {:>10} {:>10}  sha256",
         "zip", "zip bytes", "bootstrap"

@@ -45,6 +45,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
 
 /// Zips `bootstrap` (the binary's bytes) deterministically and returns the zip bytes.
 pub fn zip_bootstrap(bootstrap: &[u8]) -> Result<Vec<u8>, PackageError> {
+    zip_executable(ENTRY_NAME, bootstrap)
+}
+
+/// Zips one executable as the only entry `name`, with the same deterministic settings as
+/// [`zip_bootstrap`] (used for the EC2 producer, whose entry is `streamstack-producer`).
+pub fn zip_executable(name: &str, bytes: &[u8]) -> Result<Vec<u8>, PackageError> {
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(9))
@@ -53,13 +59,11 @@ pub fn zip_bootstrap(bootstrap: &[u8]) -> Result<Vec<u8>, PackageError> {
         .unix_permissions(ENTRY_MODE)
         .large_file(false);
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-    writer.start_file(ENTRY_NAME, options)?;
-    writer
-        .write_all(bootstrap)
-        .map_err(|source| PackageError::Io {
-            path: ENTRY_NAME.into(),
-            source,
-        })?;
+    writer.start_file(name, options)?;
+    writer.write_all(bytes).map_err(|source| PackageError::Io {
+        path: name.into(),
+        source,
+    })?;
     Ok(writer.finish()?.into_inner())
 }
 
@@ -76,21 +80,26 @@ pub struct BootstrapEntry {
 
 /// Reads the only entry, `bootstrap`, of a function zip.
 pub fn read_bootstrap(zip: &[u8]) -> Result<BootstrapEntry, PackageError> {
+    read_entry(zip, ENTRY_NAME)
+}
+
+/// Reads the only entry of a single-executable zip, which must be called `name`.
+pub fn read_entry(zip: &[u8], name: &str) -> Result<BootstrapEntry, PackageError> {
     let mut archive = ZipArchive::new(Cursor::new(zip))?;
     if archive.len() != 1 {
         return Err(PackageError::BadBinary(format!(
-            "expected exactly one entry ({ENTRY_NAME}), found {}",
+            "expected exactly one entry ({name}), found {}",
             archive.len()
         )));
     }
-    let mut entry = archive.by_name(ENTRY_NAME)?;
+    let mut entry = archive.by_name(name)?;
     let mode = entry.unix_mode();
     let modified = entry.last_modified();
     let mut bytes = Vec::new();
     entry
         .read_to_end(&mut bytes)
         .map_err(|source| PackageError::Io {
-            path: ENTRY_NAME.into(),
+            path: name.into(),
             source,
         })?;
     Ok(BootstrapEntry {

@@ -32,3 +32,20 @@ fn built_zips_are_deterministic_static_bootstraps() {
         }
     }
 }
+
+#[test]
+fn producer_zip_is_a_deterministic_static_x86_64_binary() {
+    let zip_path = paths::assets_dir().join(xtask::build::PRODUCER_ZIP);
+    let zip = std::fs::read(&zip_path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run `cargo xtask build-functions` first",
+            zip_path.display()
+        )
+    });
+    let entry = package::read_entry(&zip, xtask::build::PRODUCER_BINARY)
+        .expect("one streamstack-producer entry");
+    assert_eq!(entry.mode, Some(0o100755));
+    package::check_static_elf(&entry.bytes, Arch::X86_64.elf_machine()).expect("static x86_64");
+    let again = package::zip_executable(xtask::build::PRODUCER_BINARY, &entry.bytes).expect("zip");
+    assert_eq!(package::sha256_hex(&again), package::sha256_hex(&zip));
+}
