@@ -61,13 +61,7 @@ struct Figure {
 fn ours(endpoint: &str, stream: &str, file: &Path, extra: &[&str]) -> Figure {
     let cpu0 = children_cpu();
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    let out = moto::cli_at(endpoint)
         .args([
             "produce", "--stream", stream, "--rate", "max", "--output", "json",
         ])
@@ -92,10 +86,8 @@ fn ours(endpoint: &str, stream: &str, file: &Path, extra: &[&str]) -> Figure {
 }
 
 fn python(endpoint: &str, stream: &str, file: &Path) -> Figure {
-    let venv = std::env::var("STREAMSTACK_VENV")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.venv").to_owned());
     let cpu0 = children_cpu();
-    let out = Command::new(format!("{venv}/bin/python"))
+    let out = Command::new(moto::venv().join("bin/python"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/benches/python_producer.py"

@@ -119,18 +119,26 @@ fn summary(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("one JSON summary on stdout")
 }
 
-fn produce_file(m: &Moto, stream: &str, file: &Path, extra: &[&str]) -> Value {
-    let out = m
-        .cli()
-        .args([
-            "produce", "--stream", stream, "--rate", "max", "--output", "json",
-        ])
+/// `streamstack produce --rate max --generator file:FILE` against `endpoint`, run in FILE's folder.
+fn produce_file_via(
+    endpoint: &str,
+    stream: &str,
+    file: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    support::moto::cli_at(endpoint)
+        .args(["produce", "--stream", stream, "--rate", "max"])
         .arg(format!("--generator=file:{}", file.display()))
         .args(extra)
         .current_dir(file.parent().unwrap())
         .output()
-        .unwrap();
-    summary(&out)
+        .unwrap()
+}
+
+fn produce_file(m: &Moto, stream: &str, file: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--output", "json"];
+    args.extend_from_slice(extra);
+    summary(&produce_file_via(&m.endpoint, stream, file, &args))
 }
 
 #[test]
@@ -240,10 +248,7 @@ struct FaultProxy {
 
 impl FaultProxy {
     fn start(upstream: &str, fraction: f64, seed: u64) -> Self {
-        let python = std::env::var_os("STREAMSTACK_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"))
-            .join("bin/python");
+        let python = support::moto::venv().join("bin/python");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -282,37 +287,34 @@ impl FaultProxy {
     }
 }
 
+/// Produces `n` file records through a proxy failing 30 % of the entries; returns the summary,
+/// the failures the proxy injected, and the records written and read back (sorted).
+fn through_fault_proxy(
+    stream: &str,
+    shards: i32,
+    seed: u64,
+    n: usize,
+    extra: &[&str],
+) -> (Value, u64, Vec<String>, Vec<String>) {
+    let m = moto();
+    create_stream(&m, stream, Some(shards));
+    let proxy = FaultProxy::start(&m.endpoint, 0.3, seed);
+    let dir = tempfile::tempdir().unwrap();
+    let (file, lines) = records_file(dir.path(), n);
+    let mut args = vec!["--output", "json", "--max-retries", "20"];
+    args.extend_from_slice(extra);
+    let s = summary(&produce_file_via(&proxy.endpoint, stream, &file, &args));
+    let injected = proxy.stats()["failed"].as_u64().unwrap();
+    let got: Vec<String> = read_back(&m, stream).into_iter().map(|r| r.2).collect();
+    (s, injected, sorted(lines), sorted(got))
+}
+
 #[test]
 fn thirty_percent_failed_entries_are_retried_and_every_record_arrives() {
-    let m = moto();
-    create_stream(&m, "faulty", Some(2));
-    let proxy = FaultProxy::start(&m.endpoint, 0.3, 7);
-    let dir = tempfile::tempdir().unwrap();
-    let (file, lines) = records_file(dir.path(), 2_000);
-    let out = m
-        .cli()
-        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
-        .args([
-            "produce",
-            "--stream",
-            "faulty",
-            "--rate",
-            "max",
-            "--output",
-            "json",
-            "--no-aggregate",
-            "--max-retries",
-            "20",
-        ])
-        .arg(format!("--generator=file:{}", file.display()))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let s = summary(&out);
-    let stats = proxy.stats();
-    let injected = stats["failed"].as_u64().unwrap();
+    let (s, injected, written, read) =
+        through_fault_proxy("faulty", 2, 7, 2_000, &["--no-aggregate"]);
     // 30 % of 2,000 first sends, plus failures of the retries themselves.
-    assert!(injected > 500, "{stats}");
+    assert!(injected > 500, "{injected}");
     assert_eq!(
         s["retries"].as_u64().unwrap(),
         injected,
@@ -321,43 +323,16 @@ fn thirty_percent_failed_entries_are_retried_and_every_record_arrives() {
     assert!(s["throttled"].as_u64().unwrap() > 0);
     assert_eq!(s["user_records"], 2_000);
     assert_eq!(s["failed_records"], 0);
-    let got: Vec<String> = read_back(&m, "faulty").into_iter().map(|r| r.2).collect();
-    assert_eq!(sorted(got), sorted(lines), "count and content");
+    assert_eq!(read, written, "count and content");
 }
 
 #[test]
 fn aggregated_entries_survive_the_fault_proxy_too() {
-    let m = moto();
-    create_stream(&m, "faulty-agg", Some(3));
-    let proxy = FaultProxy::start(&m.endpoint, 0.3, 11);
-    let dir = tempfile::tempdir().unwrap();
-    let (file, lines) = records_file(dir.path(), 20_000);
-    let out = m
-        .cli()
-        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
-        .args([
-            "produce",
-            "--stream",
-            "faulty-agg",
-            "--rate",
-            "max",
-            "--output",
-            "json",
-            "--max-retries",
-            "20",
-        ])
-        .arg(format!("--generator=file:{}", file.display()))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let s = summary(&out);
-    assert!(proxy.stats()["failed"].as_u64().unwrap() > 0);
-    assert_eq!(s["retries"], proxy.stats()["failed"]);
-    let got: Vec<String> = read_back(&m, "faulty-agg")
-        .into_iter()
-        .map(|r| r.2)
-        .collect();
-    assert_eq!(sorted(got), sorted(lines));
+    let (s, injected, written, read) = through_fault_proxy("faulty-agg", 3, 11, 20_000, &[]);
+    assert!(injected > 0);
+    assert_eq!(s["retries"].as_u64().unwrap(), injected);
+    assert_eq!(s["user_records"], 20_000);
+    assert_eq!(read, written, "count and content");
 }
 
 #[test]
@@ -367,25 +342,18 @@ fn exhausted_retries_are_written_to_the_failure_file_and_exit_nonzero() {
     let proxy = FaultProxy::start(&m.endpoint, 1.0, 3);
     let dir = tempfile::tempdir().unwrap();
     let (file, lines) = records_file(dir.path(), 50);
-    let out = m
-        .cli()
-        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
-        .args([
-            "produce",
-            "--stream",
-            "always-failing",
-            "--rate",
-            "max",
+    let out = produce_file_via(
+        &proxy.endpoint,
+        "always-failing",
+        &file,
+        &[
             "--no-aggregate",
             "--max-retries",
             "1",
             "--failure-file",
             "failed.jsonl",
-        ])
-        .arg(format!("--generator=file:{}", file.display()))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -560,10 +528,7 @@ fn the_shipped_ec2_producer_binary_produces() {
     let m = moto();
     create_stream(&m, "ec2", Some(2));
     let dir = tempfile::tempdir().unwrap();
-    let python = std::env::var_os("STREAMSTACK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"))
-        .join("bin/python");
+    let python = support::moto::venv().join("bin/python");
     let status = Command::new(python)
         .args([
             "-c",

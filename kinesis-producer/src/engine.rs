@@ -136,6 +136,21 @@ impl ShardState {
         })
     }
 
+    /// Queues a completed aggregate (of the records counted in `agg_*`) and resets the counts.
+    fn queue_aggregate(&mut self, record: KinesisRecord, now: Instant) {
+        let meta = Meta {
+            hash: self.agg_hash,
+            users: self.agg_users,
+            user_bytes: self.agg_user_bytes,
+            attempts: 0,
+            due: self.agg_due.unwrap_or(now),
+        };
+        self.push_back(Entry { record, meta });
+        self.agg_users = 0;
+        self.agg_user_bytes = 0;
+        self.agg_due = None;
+    }
+
     fn push_back(&mut self, entry: Entry) {
         self.ready_bytes += entry.record.size();
         self.ready.push_back(entry);
@@ -479,17 +494,7 @@ impl<S: Sink> Engine<S> {
         ) {
             Ok(completed) => {
                 if let Some(full) = completed {
-                    let meta = Meta {
-                        hash: shard.agg_hash,
-                        users: shard.agg_users,
-                        user_bytes: shard.agg_user_bytes,
-                        attempts: 0,
-                        due: shard.agg_due.unwrap_or(now),
-                    };
-                    shard.push_back(Entry { record: full, meta });
-                    shard.agg_users = 0;
-                    shard.agg_user_bytes = 0;
-                    shard.agg_due = None;
+                    shard.queue_aggregate(full, now);
                 }
                 if was_empty || shard.agg_users == 0 {
                     shard.agg_hash = hash;
@@ -523,19 +528,10 @@ impl<S: Sink> Engine<S> {
     fn flush_due_aggregates(&mut self, now: Instant, all: bool) {
         for shard in &mut self.shards {
             if shard.agg_due.is_some_and(|d| all || d <= now) {
-                if let Some(record) = shard.agg.flush() {
-                    let meta = Meta {
-                        hash: shard.agg_hash,
-                        users: shard.agg_users,
-                        user_bytes: shard.agg_user_bytes,
-                        attempts: 0,
-                        due: shard.agg_due.unwrap_or(now),
-                    };
-                    shard.push_back(Entry { record, meta });
+                match shard.agg.flush() {
+                    Some(record) => shard.queue_aggregate(record, now),
+                    None => shard.agg_due = None,
                 }
-                shard.agg_users = 0;
-                shard.agg_user_bytes = 0;
-                shard.agg_due = None;
             }
         }
     }

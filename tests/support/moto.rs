@@ -23,7 +23,8 @@ pub struct Moto {
     _stdin: ChildStdin,
 }
 
-fn venv() -> PathBuf {
+/// The venv with the pinned Python tools (`STREAMSTACK_VENV`, default `<repo>/.venv`).
+pub fn venv() -> PathBuf {
     std::env::var_os("STREAMSTACK_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"))
@@ -107,16 +108,7 @@ impl Moto {
 
     /// The `streamstack` binary with the emulator's endpoint, dummy credentials and a region.
     pub fn cli(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_streamstack"));
-        c.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .stdin(Stdio::null());
-        c
+        cli_at(&self.endpoint)
     }
 
     /// An SDK configuration for checks made by the tests themselves.
@@ -144,6 +136,21 @@ impl Moto {
                 .await
         })
     }
+}
+
+/// The `streamstack` binary with `endpoint` as `AWS_ENDPOINT_URL`, dummy credentials and a
+/// region, and no AWS config files.
+pub fn cli_at(endpoint: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_streamstack"));
+    c.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .stdin(Stdio::null());
+    c
 }
 
 /// The emulator of this test binary, reset and locked for the calling test.
