@@ -206,6 +206,7 @@ impl ProduceArgs {
     fn engine_config(&self) -> EngineConfig {
         EngineConfig {
             aggregate: !self.no_aggregate,
+            random_keys: self.partition_key_field.is_none(),
             buffer_time: self.buffer_time,
             max_retries: self.max_retries,
             max_in_flight: usize::from(self.max_in_flight),

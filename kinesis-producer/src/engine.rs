@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::backoff;
 use crate::failure_log::FailureLog;
-use crate::shard_map::ShardMap;
+use crate::shard_map::{ShardMap, ShardRange};
 use crate::sink::{EntryOutcome, Sink, SinkError, THROTTLED};
 use crate::source::SplitMix64;
 use crate::stats::{Latencies, Progress, Summary};
@@ -38,6 +38,10 @@ pub const MAX_RECORD_BYTES: usize = kpl_aggregation::KINESIS_MAX_BYTES;
 /// size, older regions and the emulator refuse more than 5 MiB, and a 5 MiB request already
 /// carries a shard's full second of writes.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 5 * 1024 * 1024;
+/// Room for the aggregate framing around a lone record (magic, digest, protobuf tags and
+/// lengths, an explicit hash key): a record closer than this to the aggregation limit is sent
+/// on its own.
+const AGGREGATE_OVERHEAD: usize = 128;
 /// Largest request-size limit accepted (what the SDK documents).
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
@@ -46,6 +50,11 @@ pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 pub struct EngineConfig {
     /// Pack user records into KPL aggregates (per shard).
     pub aggregate: bool,
+    /// The partition keys are random (no key field): with aggregation, spread records over the
+    /// shards round-robin instead of by the hash of their key, and give each aggregate its
+    /// shard's first hash key as explicit hash key so that it lands there. Saves an MD5 per
+    /// record; a random key has no placement to respect.
+    pub random_keys: bool,
     /// Largest aggregate, bytes (KPL `AggregationMaxSize`, default 51,200).
     pub aggregation_max_bytes: usize,
     /// Longest a record waits for its batch to fill (KPL `RecordMaxBufferedTime`, 100 ms).
@@ -70,6 +79,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             aggregate: true,
+            random_keys: false,
             aggregation_max_bytes: kpl_aggregation::DEFAULT_MAX_BYTES,
             buffer_time: Duration::from_millis(100),
             max_retries: 10,
@@ -108,6 +118,9 @@ struct Entry {
 #[derive(Debug)]
 struct ShardState {
     id: String,
+    /// First hash key of the shard, and its decimal form (an explicit hash key landing here).
+    start: u128,
+    start_key: String,
     agg: Aggregator,
     agg_users: u64,
     agg_user_bytes: u64,
@@ -121,9 +134,11 @@ struct ShardState {
 }
 
 impl ShardState {
-    fn new(id: String, limit: usize) -> Result<Self, ProduceError> {
+    fn new(range: &ShardRange, limit: usize) -> Result<Self, ProduceError> {
         Ok(Self {
-            id,
+            id: range.shard_id.clone(),
+            start: range.start,
+            start_key: range.start.to_string(),
             agg: Aggregator::new(limit).map_err(|e| ProduceError::Config(e.to_string()))?,
             agg_users: 0,
             agg_user_bytes: 0,
@@ -242,6 +257,8 @@ pub struct Engine<S: Sink> {
     retry_bytes: usize,
     in_flight: usize,
     rr: usize,
+    /// Next shard for a record with a random key (round-robin).
+    spread: usize,
     rng: SplitMix64,
     latencies: Latencies,
     progress: Arc<Progress>,
@@ -285,7 +302,7 @@ impl<S: Sink> Engine<S> {
         let shards = map
             .shards()
             .iter()
-            .map(|s| ShardState::new(s.shard_id.clone(), cfg.aggregation_max_bytes))
+            .map(|s| ShardState::new(s, cfg.aggregation_max_bytes))
             .collect::<Result<Vec<_>, _>>()?;
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         Ok(Self {
@@ -298,6 +315,7 @@ impl<S: Sink> Engine<S> {
             retry_bytes: 0,
             in_flight: 0,
             rr: 0,
+            spread: 0,
             latencies: Latencies::default(),
             progress,
             failures,
@@ -441,6 +459,13 @@ impl<S: Sink> Engine<S> {
 
     /// Routes one user record into its shard's aggregate (or ready queue).
     fn add(&mut self, record: UserRecord, now: Instant) -> Result<(), ProduceError> {
+        // A record too big to share an aggregate is sent on its own, like the KPL does.
+        let aggregate = self.cfg.aggregate
+            && record.data.len() + record.partition_key.len() + AGGREGATE_OVERHEAD
+                <= self.cfg.aggregation_max_bytes;
+        if aggregate && self.cfg.random_keys && record.explicit_hash_key.is_none() {
+            return self.add_spread(record, now);
+        }
         let hash = match record.explicit_hash_key.as_deref() {
             Some(ehk) => match kpl_aggregation::validate_explicit_hash_key(ehk) {
                 Ok(h) => h,
@@ -451,7 +476,7 @@ impl<S: Sink> Engine<S> {
         let idx = self.map.index_of(hash);
         let len = record.data.len() as u64;
         let due = now + self.cfg.buffer_time;
-        if !self.cfg.aggregate {
+        if !aggregate {
             let chars = record.partition_key.chars().count();
             if chars == 0 || chars > kpl_aggregation::MAX_PARTITION_KEY_CHARS {
                 return self.reject(
@@ -505,15 +530,63 @@ impl<S: Sink> Engine<S> {
                 Progress::add(&self.progress.pending_user_records, 1);
                 Ok(())
             }
-            Err(e) => {
-                let code = match e {
-                    kpl_aggregation::Error::RecordTooLarge { .. } => "RecordTooLarge",
-                    kpl_aggregation::Error::InvalidPartitionKey { .. } => "InvalidPartitionKey",
-                    _ => "InvalidRecord",
-                };
-                self.reject(&record, code, &e.to_string())
-            }
+            Err(e) => self.reject(&record, code_of(&e), &e.to_string()),
         }
+    }
+
+    /// Adds a record with a random key to the next shard's aggregate (round-robin). The first
+    /// record of every aggregate carries the shard's first hash key as explicit hash key, which
+    /// makes it the aggregate's: the aggregate lands on that shard.
+    fn add_spread(&mut self, record: UserRecord, now: Instant) -> Result<(), ProduceError> {
+        let idx = self.spread % self.shards.len();
+        self.spread = idx + 1;
+        let len = record.data.len() as u64;
+        let shard = &mut self.shards[idx];
+        let ehk = shard.agg.is_empty().then_some(shard.start_key.as_str());
+        match shard
+            .agg
+            .add_parts(&record.partition_key, ehk, &record.data)
+        {
+            Ok(None) => {}
+            Ok(Some(full)) => {
+                shard.queue_aggregate(full, now);
+                // The record did not fit and now opens the next aggregate, without the key:
+                // add it again with it (or send it alone, keyed, if the key makes it too big).
+                if let Some(lone) = shard.agg.flush() {
+                    let again = shard.agg.add_parts(
+                        &lone.partition_key,
+                        Some(&shard.start_key),
+                        &lone.data,
+                    );
+                    if again.is_err() {
+                        shard.push_back(Entry {
+                            record: KinesisRecord {
+                                explicit_hash_key: Some(shard.start_key.clone()),
+                                ..lone
+                            },
+                            meta: Meta {
+                                hash: shard.start,
+                                users: 1,
+                                user_bytes: len,
+                                attempts: 0,
+                                due: now + self.cfg.buffer_time,
+                            },
+                        });
+                        Progress::add(&self.progress.pending_user_records, 1);
+                        return Ok(());
+                    }
+                }
+            }
+            Err(e) => return self.reject(&record, code_of(&e), &e.to_string()),
+        }
+        if shard.agg_users == 0 {
+            shard.agg_hash = shard.start;
+            shard.agg_due = Some(now + self.cfg.buffer_time);
+        }
+        shard.agg_users += 1;
+        shard.agg_user_bytes += len;
+        Progress::add(&self.progress.pending_user_records, 1);
+        Ok(())
     }
 
     /// A user record Kinesis would refuse: straight to the failure file.
@@ -786,7 +859,7 @@ impl<S: Sink> Engine<S> {
         let Ok(shards) = map
             .shards()
             .iter()
-            .map(|s| ShardState::new(s.shard_id.clone(), limit))
+            .map(|s| ShardState::new(s, limit))
             .collect::<Result<Vec<_>, _>>()
         else {
             return;
@@ -825,6 +898,15 @@ impl<S: Sink> Engine<S> {
             consider(now + Duration::from_secs(1));
         }
         wake.map(|w| w.max(now))
+    }
+}
+
+/// Failure-file error code of a record the aggregator refused.
+fn code_of(e: &kpl_aggregation::Error) -> &'static str {
+    match e {
+        kpl_aggregation::Error::RecordTooLarge { .. } => "RecordTooLarge",
+        kpl_aggregation::Error::InvalidPartitionKey { .. } => "InvalidPartitionKey",
+        _ => "InvalidRecord",
     }
 }
 

@@ -282,6 +282,66 @@ async fn every_record_arrives_once_aggregated_per_shard_within_batch_limits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_keys_are_spread_round_robin_and_each_aggregate_lands_on_its_shard() {
+    let sink = Arc::new(FakeKinesis::new(4));
+    let input = records(40_000, 100);
+    let cfg = EngineConfig {
+        random_keys: true,
+        ..EngineConfig::default()
+    };
+    let r = run(Arc::clone(&sink), cfg, input.clone()).await;
+    // Sub-records are not placed by their key's hash here: check delivery only.
+    assert_eq!(
+        sorted(sink.user_records_checked_from(usize::MAX)),
+        expected(&input)
+    );
+    assert_eq!(
+        r.summary.shard_map_refreshes, 0,
+        "every aggregate landed where expected"
+    );
+    let st = sink.state.lock().unwrap();
+    let mut per_shard = std::collections::BTreeMap::<&str, usize>::new();
+    for (shard, rec) in &st.stored {
+        *per_shard.entry(shard.as_str()).or_default() += 1;
+        let ehk: u128 = rec.explicit_hash_key.as_deref().unwrap().parse().unwrap();
+        let range = st.shards.iter().find(|s| &s.shard_id == shard).unwrap();
+        assert_eq!(
+            ehk, range.start,
+            "an aggregate carries its shard's first hash key"
+        );
+    }
+    assert_eq!(per_shard.len(), 4);
+    let (lo, hi) = (
+        per_shard.values().min().unwrap(),
+        per_shard.values().max().unwrap(),
+    );
+    assert!(hi - lo <= 1, "round-robin: {per_shard:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_bigger_than_an_aggregate_are_sent_alone() {
+    for random_keys in [false, true] {
+        let sink = Arc::new(FakeKinesis::new(2));
+        let mut input = records(100, 10);
+        input.push(UserRecord {
+            partition_key: "big".into(),
+            explicit_hash_key: None,
+            data: vec![b'y'; 200_000],
+        });
+        let cfg = EngineConfig {
+            random_keys,
+            ..EngineConfig::default()
+        };
+        let r = run(Arc::clone(&sink), cfg, input.clone()).await;
+        assert_eq!(r.summary.failed_records, 0);
+        assert_eq!(
+            sorted(sink.user_records_checked_from(usize::MAX)),
+            expected(&input)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_aggregation_each_record_is_an_entry_and_batches_stay_within_500() {
     let sink = Arc::new(FakeKinesis::new(2));
     let input = records(3_000, 50);
