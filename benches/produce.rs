@@ -87,6 +87,7 @@ fn ours(endpoint: &str, stream: &str, file: &Path, extra: &[&str]) -> Figure {
 
 fn python(endpoint: &str, stream: &str, file: &Path) -> Figure {
     let cpu0 = children_cpu();
+    let start = Instant::now();
     let out = Command::new(moto::venv().join("bin/python"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -95,6 +96,7 @@ fn python(endpoint: &str, stream: &str, file: &Path) -> Figure {
         .args([stream, &file.display().to_string(), endpoint])
         .output()
         .unwrap();
+    let wall = start.elapsed();
     assert!(
         out.status.success(),
         "{}",
@@ -103,8 +105,9 @@ fn python(endpoint: &str, stream: &str, file: &Path) -> Figure {
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     Figure {
         records: summary["records"].as_u64().unwrap(),
-        // Its own timer: after imports and the file read (the Python path at its best).
-        wall: Duration::from_secs_f64(summary["seconds"].as_f64().unwrap()),
+        // The whole process, like `ours`; its own timer (after the imports and the file read,
+        // the Python path at its best) is in the summary.
+        wall,
         cpu: children_cpu() - cpu0,
         summary,
     }
@@ -236,13 +239,29 @@ fn main() {
     let m = moto::Moto::start_with(&[]);
     let mut ours_rates = Vec::new();
     let mut python_rates = Vec::new();
+    let mut python_best_rates = Vec::new();
+    let moto_cpu = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", m.pid())).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+            f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+        });
+        ticks / 100.0
+    };
     for run in 0..3 {
         let s = format!("bench-rust-{run}");
         create_stream(&m, &s, 4);
+        let moto0 = moto_cpu();
         let f = ours(&m.endpoint, &s, &file, &[]);
+        let moto_used = moto_cpu() - moto0;
         assert_eq!(f.records, n_emulator as u64);
         println!(
-            "  emulator, streamstack produce: {n_emulator} records in {:.2} s wall = {:>9.0} records/s (cpu {:.2} s; {} PutRecords, p50 {} ms)",
+            "  emulator, streamstack produce: {n_emulator} records in {:.2} s wall = {:>9.0} records/s (producer cpu {:.2} s, emulator cpu {moto_used:.2} s; {} PutRecords, p50 {} ms)",
             f.wall.as_secs_f64(),
             rate(f.records, f.wall),
             f.cpu,
@@ -252,24 +271,38 @@ fn main() {
         ours_rates.push(rate(f.records, f.wall));
         let s = format!("bench-python-{run}");
         create_stream(&m, &s, 4);
+        let moto0 = moto_cpu();
         let p = python(&m.endpoint, &s, &file);
+        let moto_used = moto_cpu() - moto0;
         assert_eq!(p.records, n_emulator as u64);
+        let best = Duration::from_secs_f64(p.summary["seconds"].as_f64().unwrap());
         println!(
-            "  emulator, boto3 + aws-kinesis-agg: {n_emulator} records in {:.2} s      = {:>9.0} records/s ({} PutRecords)",
+            "  emulator, boto3 + aws-kinesis-agg: {n_emulator} records in {:.2} s wall = {:>9.0} records/s; its own timer {:.2} s = {:>9.0} records/s (emulator cpu {moto_used:.2} s; {} PutRecords)",
             p.wall.as_secs_f64(),
             rate(p.records, p.wall),
+            best.as_secs_f64(),
+            rate(p.records, best),
             p.summary["calls"]
         );
         python_rates.push(rate(p.records, p.wall));
+        python_best_rates.push(rate(p.records, best));
     }
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (o, p) = (median(ours_rates), median(python_rates));
+    let (o, p, pb) = (
+        median(ours_rates),
+        median(python_rates),
+        median(python_best_rates),
+    );
     println!(
-        "emulator, median of 3: streamstack {o:.0} records/s, Python {p:.0} records/s: {:.1}x (target >= 5x)",
+        "emulator, median of 3, whole processes: streamstack {o:.0} records/s, Python {p:.0} records/s: {:.1}x (target >= 5x)",
         o / p
+    );
+    println!(
+        "emulator, median of 3, against the Python path's own timer (no start-up, no file read): {pb:.0} records/s: {:.1}x",
+        o / pb
     );
 
     let sink = start_sink(64);

@@ -55,7 +55,10 @@ def main():
         if len(batch) == MAX_ENTRIES or batch_bytes + size > MAX_BYTES:
             send(batch)
             batch, batch_bytes = [], 0
-        batch.append({"PartitionKey": pk, "ExplicitHashKey": ehk, "Data": data})
+        entry = {"PartitionKey": pk, "Data": data}
+        if ehk is not None:
+            entry["ExplicitHashKey"] = ehk
+        batch.append(entry)
         batch_bytes += size
 
     start = time.perf_counter()

@@ -100,6 +100,11 @@ impl Moto {
         }
     }
 
+    /// Process id of the emulator (the benchmark reads its CPU time).
+    pub fn pid(&self) -> u32 {
+        self._child.id()
+    }
+
     /// Forgets every resource.
     pub fn reset(&self) {
         let (code, _) = http(self.port, "POST", "/moto-api/reset", "").expect("reset moto");
