@@ -85,7 +85,7 @@ pub fn run(
         }
         // At full speed the clocks are read every CLOCK_EVERY records (well under a millisecond
         // apart); a paced source reads them for every record.
-        if pace != Pace::Max || produced % CLOCK_EVERY == 0 {
+        if pace != Pace::Max || produced.is_multiple_of(CLOCK_EVERY) {
             now = Instant::now();
             unix_ms = unix_millis();
         }
