@@ -4,7 +4,9 @@
 //! One task per shard: `GetShardIterator` then `GetRecords` in a loop (at most 5 calls per
 //! second per shard, the service limit), following the shard until it is closed. With
 //! `--no-follow` a shard's task ends once it has caught up (an empty answer with
-//! `MillisBehindLatest` 0). Records of one shard are printed in order; shards interleave.
+//! `MillisBehindLatest` 0). Records of one shard are printed in order; shards interleave. After a
+//! reshard, a child shard is read only once its parents (those still in the stream) have been
+//! read to their end, so the records of one partition key keep their order, as the KCL does.
 
 use std::io::Write;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use aws_sdk_kinesis::Client;
 use base64::Engine as _;
 use clap::{Args, ValueEnum};
 use kpl_aggregation::{deaggregate_bytes, DeaggregatedRecord};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::aws::{describe, AwsArgs};
 
@@ -84,12 +86,30 @@ async fn tail(args: &TailArgs) -> anyhow::Result<()> {
     let client = Client::new(&config);
     let shards = list_shards(&client, &args.stream, args.from).await?;
     let (tx, mut rx) = mpsc::channel::<Result<(String, Vec<DeaggregatedRecord>), String>>(64);
+    // A "done" signal per shard, which its children wait for.
+    let done: std::collections::HashMap<String, watch::Sender<bool>> = shards
+        .iter()
+        .map(|s| (s.id.clone(), watch::channel(false).0))
+        .collect();
     for shard in shards {
         let (client, tx) = (client.clone(), tx.clone());
         let (stream, from, follow) = (args.stream.clone(), args.from, !args.no_follow);
+        let parents: Vec<watch::Receiver<bool>> = shard
+            .parents
+            .iter()
+            .filter_map(|p| done.get(p).map(watch::Sender::subscribe))
+            .collect();
+        let finished = done.get(&shard.id).cloned();
         tokio::spawn(async move {
-            if let Err(e) = read_shard(&client, &stream, &shard, from, follow, &tx).await {
+            for mut parent in parents {
+                // An error means the parent's task is gone: read on.
+                let _ = parent.wait_for(|d| *d).await;
+            }
+            if let Err(e) = read_shard(&client, &stream, &shard.id, from, follow, &tx).await {
                 let _ = tx.send(Err(e)).await;
+            }
+            if let Some(f) = finished {
+                f.send_replace(true);
             }
         });
     }
@@ -157,8 +177,18 @@ fn print(
     }
 }
 
+/// A shard to read and the shards it was split or merged from.
+struct ShardToRead {
+    id: String,
+    parents: Vec<String>,
+}
+
 /// Shards to read: all (closed parents too) from the trim horizon, open ones for latest.
-async fn list_shards(client: &Client, stream: &str, from: From) -> anyhow::Result<Vec<String>> {
+async fn list_shards(
+    client: &Client,
+    stream: &str,
+    from: From,
+) -> anyhow::Result<Vec<ShardToRead>> {
     let mut ids = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -181,7 +211,14 @@ async fn list_shards(client: &Client, stream: &str, from: From) -> anyhow::Resul
                 .as_ref()
                 .is_some_and(|r| r.ending_sequence_number.is_some());
             if !(closed && from == From::Latest) {
-                ids.push(s.shard_id);
+                ids.push(ShardToRead {
+                    id: s.shard_id,
+                    parents: s
+                        .parent_shard_id
+                        .into_iter()
+                        .chain(s.adjacent_parent_shard_id)
+                        .collect(),
+                });
             }
         }
         next = out.next_token;
