@@ -43,6 +43,7 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
             std::fs::write(assets.join(format!("{f}-{arch}.zip")), f).unwrap();
         }
     }
+    std::fs::write(assets.join("producer-x86_64.zip"), "producer").unwrap();
     let dist_out = dir.path().join("dist");
     let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
         .args([
