@@ -109,18 +109,69 @@ impl S3Emitter {
         }
     }
 
-    /// An S3 client from the standard AWS configuration chain (in Lambda: region and
-    /// credentials from the function's environment), over rustls with the `ring` provider.
-    pub async fn default_client() -> aws_sdk_s3::Client {
+    /// An S3 client configured from the function's environment, as Lambda sets it: region from
+    /// `AWS_REGION`, credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+    /// `AWS_SESSION_TOKEN` (read on first use, then cached by the SDK: Lambda does not change
+    /// them during an execution environment's life), `AWS_ENDPOINT_URL_S3` or
+    /// `AWS_ENDPOINT_URL` when set; rustls with the `ring` provider. (No aws-config: its
+    /// provider chain - profiles, SSO, STS, IMDS - is dead weight in a Lambda `bootstrap`.)
+    ///
+    /// # Errors
+    /// [`EmitError`] naming `AWS_REGION` when no region is set.
+    pub fn default_client() -> Result<aws_sdk_s3::Client, EmitError> {
         use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| {
+                EmitError("missing AWS_REGION: EMITTER=s3 needs the region (Lambda sets it)".into())
+            })?;
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
             .build_https();
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http)
-            .load()
-            .await;
-        aws_sdk_s3::Client::new(&config)
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(region))
+            .credentials_provider(EnvCredentials)
+            .http_client(http);
+        if let Some(url) = env("AWS_ENDPOINT_URL_S3").or_else(|| env("AWS_ENDPOINT_URL")) {
+            // A custom endpoint is a local emulator or a proxy: path-style addressing.
+            config = config.endpoint_url(url).force_path_style(true);
+        }
+        Ok(aws_sdk_s3::Client::from_conf(config.build()))
+    }
+}
+
+/// Credentials from the environment variables Lambda sets for the function's role.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvCredentials;
+
+impl EnvCredentials {
+    fn load() -> aws_credential_types::provider::Result {
+        use aws_credential_types::provider::error::CredentialsError;
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let id = var("AWS_ACCESS_KEY_ID")
+            .ok_or_else(|| CredentialsError::not_loaded("AWS_ACCESS_KEY_ID is not set"))?;
+        let secret = var("AWS_SECRET_ACCESS_KEY")
+            .ok_or_else(|| CredentialsError::not_loaded("AWS_SECRET_ACCESS_KEY is not set"))?;
+        Ok(aws_credential_types::Credentials::new(
+            id,
+            secret,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "Environment",
+        ))
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for EnvCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Self::load())
     }
 }
 

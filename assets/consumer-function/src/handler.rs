@@ -84,12 +84,15 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                 line.clear();
                 if let Err(error) = self.transformer.apply(&user.data, &mut line) {
                     metrics.records_rejected += 1;
-                    tracing::warn!(
-                        sequence_number = %user.sequence_number,
-                        sub_sequence_number = user.sub_sequence_number,
-                        partition_key = %user.partition_key,
-                        %error,
-                        "record rejected"
+                    crate::log::log(
+                        "WARN",
+                        "record rejected",
+                        &[
+                            ("sequence_number", (*user.sequence_number).into()),
+                            ("sub_sequence_number", user.sub_sequence_number.into()),
+                            ("partition_key", (*user.partition_key).into()),
+                            ("error", error.to_string().into()),
+                        ],
                     );
                     continue;
                 }
@@ -139,11 +142,17 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                 true
             }
             Err(error) => {
-                tracing::error!(
-                    first_sequence_number = %batch.first_sequence_number,
-                    records = batch.records,
-                    %error,
-                    "emit failed; Lambda retries from the batch's first record"
+                crate::log::log(
+                    "ERROR",
+                    "emit failed; Lambda retries from the batch's first record",
+                    &[
+                        (
+                            "first_sequence_number",
+                            batch.first_sequence_number.as_str().into(),
+                        ),
+                        ("records", batch.records.into()),
+                        ("error", error.to_string().into()),
+                    ],
                 );
                 response.add_failure(batch.first_sequence_number.clone());
                 false

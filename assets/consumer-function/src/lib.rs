@@ -10,6 +10,7 @@ pub mod buffer;
 pub mod config;
 pub mod emit;
 pub mod handler;
+pub mod log;
 pub mod metrics;
 pub mod transform;
 

@@ -13,7 +13,6 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -28,7 +27,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let emitter = match &config.emitter {
         EmitterKind::Log => AnyEmitter::Log(LogEmitter::stdout()),
         EmitterKind::S3 { bucket, prefix } => AnyEmitter::S3(S3Emitter::new(
-            S3Emitter::default_client().await,
+            S3Emitter::default_client().unwrap_or_else(|error| {
+                eprintln!("{error}");
+                std::process::exit(1);
+            }),
             bucket.clone(),
             prefix.clone(),
             Transformer::new(config.transform.clone()).extension(),
