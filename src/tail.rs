@@ -15,6 +15,7 @@ use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
 use base64::Engine as _;
 use clap::{Args, ValueEnum};
+use kinesis_producer::kinesis::StreamRef;
 use kpl_aggregation::{deaggregate_bytes, DeaggregatedRecord};
 use tokio::sync::{mpsc, watch};
 
@@ -70,15 +71,6 @@ pub fn run(args: &TailArgs) -> anyhow::Result<()> {
         .into());
     }
     crate::aws::runtime()?.block_on(tail(args))
-}
-
-/// A stream named by name or ARN, as the Kinesis API takes it.
-fn with_stream<B>(b: B, stream: &str, name: fn(B, &str) -> B, arn: fn(B, &str) -> B) -> B {
-    if stream.starts_with("arn:") {
-        arn(b, stream)
-    } else {
-        name(b, stream)
-    }
 }
 
 async fn tail(args: &TailArgs) -> anyhow::Result<()> {
@@ -194,12 +186,13 @@ async fn list_shards(
     loop {
         let req = match &next {
             Some(token) => client.list_shards().next_token(token),
-            None => with_stream(
-                client.list_shards(),
-                stream,
-                |b, s| b.stream_name(s),
-                |b, s| b.stream_arn(s),
-            ),
+            None => {
+                let s = StreamRef::parse(stream);
+                client
+                    .list_shards()
+                    .set_stream_name(s.name())
+                    .set_stream_arn(s.arn())
+            }
         };
         let out = req
             .send()
@@ -241,12 +234,11 @@ async fn read_shard(
         From::TrimHorizon => ShardIteratorType::TrimHorizon,
         From::Latest => ShardIteratorType::Latest,
     };
-    let req = with_stream(
-        client.get_shard_iterator(),
-        stream,
-        |b, s| b.stream_name(s),
-        |b, s| b.stream_arn(s),
-    );
+    let s = StreamRef::parse(stream);
+    let req = client
+        .get_shard_iterator()
+        .set_stream_name(s.name())
+        .set_stream_arn(s.arn());
     let mut iterator = req
         .shard_id(shard)
         .shard_iterator_type(kind)

@@ -172,11 +172,6 @@ impl ProduceArgs {
                 return bad("--speedup replays a file at its event-time pace: use it with --generator file:PATH".into());
             }
         }
-        if self.delimiter.as_deref() == Some("") {
-            return bad(
-                "delimiter is empty: pass one or more characters, e.g. --delimiter '|'".into(),
-            );
-        }
         if self
             .partition_key_field
             .as_deref()

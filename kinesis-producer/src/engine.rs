@@ -151,6 +151,17 @@ impl ShardState {
         })
     }
 
+    /// Counts a record just added to the aggregate in progress; the first one of an aggregate
+    /// gives it its routing hash and its deadline.
+    fn count_added(&mut self, hash: u128, due: Instant, data_len: u64) {
+        if self.agg_users == 0 {
+            self.agg_hash = hash;
+            self.agg_due = Some(due);
+        }
+        self.agg_users += 1;
+        self.agg_user_bytes += data_len;
+    }
+
     /// Queues a completed aggregate (of the records counted in `agg_*`) and resets the counts.
     fn queue_aggregate(&mut self, record: KinesisRecord, now: Instant) {
         let meta = Meta {
@@ -511,7 +522,6 @@ impl<S: Sink> Engine<S> {
             return Ok(());
         }
         let shard = &mut self.shards[idx];
-        let was_empty = shard.agg.is_empty();
         match shard.agg.add_parts(
             &record.partition_key,
             record.explicit_hash_key.as_deref(),
@@ -521,12 +531,7 @@ impl<S: Sink> Engine<S> {
                 if let Some(full) = completed {
                     shard.queue_aggregate(full, now);
                 }
-                if was_empty || shard.agg_users == 0 {
-                    shard.agg_hash = hash;
-                    shard.agg_due = Some(due);
-                }
-                shard.agg_users += 1;
-                shard.agg_user_bytes += len;
+                shard.count_added(hash, due, len);
                 Progress::add(&self.progress.pending_user_records, 1);
                 Ok(())
             }
@@ -579,12 +584,7 @@ impl<S: Sink> Engine<S> {
             }
             Err(e) => return self.reject(&record, code_of(&e), &e.to_string()),
         }
-        if shard.agg_users == 0 {
-            shard.agg_hash = shard.start;
-            shard.agg_due = Some(now + self.cfg.buffer_time);
-        }
-        shard.agg_users += 1;
-        shard.agg_user_bytes += len;
+        shard.count_added(shard.start, now + self.cfg.buffer_time, len);
         Progress::add(&self.progress.pending_user_records, 1);
         Ok(())
     }

@@ -28,6 +28,24 @@ impl StreamRef {
             Self::Name(s.to_owned())
         }
     }
+
+    /// The `StreamName` parameter: set for a name, `None` for an ARN.
+    #[must_use]
+    pub fn name(&self) -> Option<String> {
+        match self {
+            Self::Name(n) => Some(n.clone()),
+            Self::Arn(_) => None,
+        }
+    }
+
+    /// The `StreamARN` parameter: set for an ARN, `None` for a name.
+    #[must_use]
+    pub fn arn(&self) -> Option<String> {
+        match self {
+            Self::Arn(a) => Some(a.clone()),
+            Self::Name(_) => None,
+        }
+    }
 }
 
 /// Kinesis through the SDK.
@@ -107,11 +125,11 @@ fn one_line<E: std::error::Error + 'static>(err: &SdkError<E>) -> String {
 
 impl Sink for KinesisSink {
     async fn put_records(&self, entries: &[KinesisRecord]) -> Result<Vec<EntryOutcome>, SinkError> {
-        let mut request = self.client.put_records();
-        request = match &self.stream {
-            StreamRef::Name(n) => request.stream_name(n),
-            StreamRef::Arn(a) => request.stream_arn(a),
-        };
+        let mut request = self
+            .client
+            .put_records()
+            .set_stream_name(self.stream.name())
+            .set_stream_arn(self.stream.arn());
         for e in entries {
             let entry = PutRecordsRequestEntry::builder()
                 .partition_key(&e.partition_key)
@@ -146,11 +164,14 @@ impl Sink for KinesisSink {
         let mut shards = Vec::new();
         let mut next: Option<String> = None;
         loop {
-            let mut req = self.client.list_shards();
-            req = match (&next, &self.stream) {
-                (Some(token), _) => req.next_token(token),
-                (None, StreamRef::Name(n)) => req.stream_name(n),
-                (None, StreamRef::Arn(a)) => req.stream_arn(a),
+            // The stream goes with the first page only; the token names it afterwards.
+            let req = match &next {
+                Some(token) => self.client.list_shards().next_token(token),
+                None => self
+                    .client
+                    .list_shards()
+                    .set_stream_name(self.stream.name())
+                    .set_stream_arn(self.stream.arn()),
             };
             let out = req.send().await.map_err(|e| classify(&e))?;
             for s in out.shards.unwrap_or_default() {

@@ -182,8 +182,18 @@ pub fn build_functions(functions: &[Function], arches: &[Arch]) -> Result<BuildR
 
 /// Builds every function of [`FUNCTIONS`] and, when x86_64 is asked for, the EC2 producer.
 pub fn build_all(arches: &[Arch]) -> Result<BuildReport, BuildError> {
-    let mut report = build_functions(FUNCTIONS, arches)?;
-    if arches.contains(&Arch::X86_64) {
+    build_selected(FUNCTIONS, arches, true)
+}
+
+/// Builds `functions` for `arches` and, when `producer` is set and x86_64 is asked for, the EC2
+/// producer (which exists for x86_64 only).
+pub fn build_selected(
+    functions: &[Function],
+    arches: &[Arch],
+    producer: bool,
+) -> Result<BuildReport, BuildError> {
+    let mut report = build_functions(functions, arches)?;
+    if producer && arches.contains(&Arch::X86_64) {
         let start = Instant::now();
         report.artifacts.push(build_producer()?);
         report.elapsed += start.elapsed();

@@ -81,12 +81,7 @@ fn parse_args(rest: &[String]) -> Result<Args> {
 }
 
 fn build_functions(args: &Args) -> Result<()> {
-    let mut report = build::build_functions(&args.functions, &args.arches)?;
-    if args.producer && args.arches.contains(&Arch::X86_64) {
-        let start = std::time::Instant::now();
-        report.artifacts.push(build::build_producer()?);
-        report.elapsed += start.elapsed();
-    }
+    let report = build::build_selected(&args.functions, &args.arches, args.producer)?;
     println!(
         "{:<40} {:>10} {:>10}  sha256",
         "zip", "zip bytes", "bootstrap"
