@@ -17,8 +17,9 @@
 
 use crate::deps;
 use crate::functions::Arch;
+use crate::http::{serve_connection, status_response, Request, Response};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -29,8 +30,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 
 const PREFIX: &str = "/2018-06-01/runtime";
-const MAX_HEADER_BYTES: usize = 64 * 1024;
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// How an invocation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,159 +247,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let _ = thread::Builder::new()
             .name("runtime-api-conn".into())
             .spawn(move || {
-                let _ = serve_connection(stream, &conn_shared);
+                let _ = serve_connection(stream, |req| route(req, &conn_shared));
             });
     }
-}
-
-/// A parsed HTTP request.
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn invalid(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_owned())
-}
-
-fn read_line_limited(r: &mut impl BufRead, budget: &mut usize) -> io::Result<String> {
-    let mut line = Vec::new();
-    let n = r
-        .by_ref()
-        .take(u64::try_from(*budget).unwrap_or(u64::MAX))
-        .read_until(b'\n', &mut line)?;
-    *budget = budget.saturating_sub(n);
-    if !line.ends_with(b"\n") {
-        return Err(invalid("header line too long or connection closed"));
-    }
-    String::from_utf8(line)
-        .map(|s| s.trim_end_matches(['\r', '\n']).to_owned())
-        .map_err(|_| invalid("non-UTF-8 header"))
-}
-
-fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> {
-    if r.fill_buf()?.is_empty() {
-        return Ok(None); // clean close between requests
-    }
-    let mut budget = MAX_HEADER_BYTES;
-    let request_line = read_line_limited(r, &mut budget)?;
-    let mut parts = request_line.split_whitespace();
-    let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err(invalid("bad request line"));
-    };
-    let (method, path) = (method.to_owned(), path.to_owned());
-    let mut headers = Vec::new();
-    loop {
-        let line = read_line_limited(r, &mut budget)?;
-        if line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_owned(), v.trim().to_owned()));
-        }
-    }
-    let mut req = Request {
-        method,
-        path,
-        headers,
-        body: Vec::new(),
-    };
-    let chunked = req
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        loop {
-            let size_line = read_line_limited(r, &mut MAX_HEADER_BYTES.clone())?;
-            let size_hex = size_line.split(';').next().unwrap_or("").trim();
-            let size =
-                usize::from_str_radix(size_hex, 16).map_err(|_| invalid("bad chunk size"))?;
-            if req.body.len().saturating_add(size) > MAX_BODY_BYTES {
-                return Err(invalid("body too large"));
-            }
-            if size == 0 {
-                // Trailers until an empty line.
-                while !read_line_limited(r, &mut MAX_HEADER_BYTES.clone())?.is_empty() {}
-                break;
-            }
-            let start = req.body.len();
-            req.body.resize(start + size, 0);
-            r.read_exact(&mut req.body[start..])?;
-            let mut crlf = [0u8; 2];
-            r.read_exact(&mut crlf)?;
-        }
-    } else if let Some(len) = req.header("content-length") {
-        let len: usize = len.parse().map_err(|_| invalid("bad content-length"))?;
-        if len > MAX_BODY_BYTES {
-            return Err(invalid("body too large"));
-        }
-        req.body.resize(len, 0);
-        r.read_exact(&mut req.body)?;
-    }
-    Ok(Some(req))
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
-
-fn status_response(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        headers: Vec::new(),
-        body: body.as_bytes().to_vec(),
-    }
-}
-
-fn write_response(w: &mut impl Write, resp: &Response) -> io::Result<()> {
-    let reason = match resp.status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "Bad Request",
-        404 => "Not Found",
-        _ => "Status",
-    };
-    let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        resp.status,
-        resp.body.len()
-    );
-    for (k, v) in &resp.headers {
-        head.push_str(k);
-        head.push_str(": ");
-        head.push_str(v);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    out.extend_from_slice(&resp.body);
-    w.write_all(&out)?;
-    w.flush()
-}
-
-fn serve_connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    while let Some(req) = read_request(&mut reader)? {
-        let Some(resp) = route(&req, shared) else {
-            return Ok(()); // shutting down
-        };
-        write_response(&mut writer, &resp)?;
-    }
-    Ok(())
 }
 
 fn route(req: &Request, shared: &Shared) -> Option<Response> {
