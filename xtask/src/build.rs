@@ -41,6 +41,20 @@ pub enum BuildError {
     /// `cargo build` could not be started.
     #[error("could not run cargo: {0}")]
     Spawn(std::io::Error),
+    /// Maven failed to build the Flink jobs.
+    #[error("mvn package of the Flink jobs (assets/flink-jobs) failed ({status}); `cargo xtask check-deps` checks the JDK and Maven")]
+    Maven {
+        /// Its exit status.
+        status: std::process::ExitStatus,
+    },
+    /// Reading or writing a build output failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
     /// `cargo build` failed.
     #[error("cargo build -p {package} failed ({status}); if a linker or C compiler is missing, `cargo xtask check-deps` says what to install")]
     Cargo {
@@ -61,18 +75,18 @@ pub enum BuildError {
     },
 }
 
-/// One packaged executable (a function's `bootstrap` or the EC2 producer).
+/// One packaged asset (a function's `bootstrap`, the EC2 producer, a Flink job's jar).
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    /// Function package name, or `producer`.
+    /// Function package name, `producer`, or the Flink job's Maven module.
     pub name: String,
-    /// The architecture.
-    pub arch: Arch,
-    /// The zip written.
+    /// The architecture (`None` for a jar).
+    pub arch: Option<Arch>,
+    /// The zip (or jar) written.
     pub zip: PathBuf,
     /// Size of the zip in bytes.
     pub zip_size: u64,
-    /// Size of the unzipped `bootstrap` in bytes.
+    /// Size of the unzipped `bootstrap` in bytes (of the jar itself for a Flink job).
     pub binary_size: u64,
     /// Hex SHA-256 of the zip.
     pub sha256: String,
@@ -180,24 +194,32 @@ pub fn build_functions(functions: &[Function], arches: &[Arch]) -> Result<BuildR
     })
 }
 
-/// Builds every function of [`FUNCTIONS`] and, when x86_64 is asked for, the EC2 producer.
+/// Builds every function of [`FUNCTIONS`], the Flink jobs and, when x86_64 is asked for, the
+/// EC2 producer.
 pub fn build_all(arches: &[Arch]) -> Result<BuildReport, BuildError> {
-    build_selected(FUNCTIONS, arches, true)
+    build_selected(FUNCTIONS, arches, true, true)
 }
 
-/// Builds `functions` for `arches` and, when `producer` is set and x86_64 is asked for, the EC2
-/// producer (which exists for x86_64 only).
+/// Builds `functions` for `arches`; when `producer` is set and x86_64 is asked for, the EC2
+/// producer (which exists for x86_64 only); when `flink` is set, the Flink jobs (Maven).
 pub fn build_selected(
     functions: &[Function],
     arches: &[Arch],
     producer: bool,
+    flink: bool,
 ) -> Result<BuildReport, BuildError> {
-    let mut report = build_functions(functions, arches)?;
-    if producer && arches.contains(&Arch::X86_64) {
-        let start = Instant::now();
-        report.artifacts.push(build_producer()?);
-        report.elapsed += start.elapsed();
+    if flink {
+        deps::require_java()?;
     }
+    let mut report = build_functions(functions, arches)?;
+    let start = Instant::now();
+    if producer && arches.contains(&Arch::X86_64) {
+        report.artifacts.push(build_producer()?);
+    }
+    if flink {
+        report.artifacts.extend(crate::flink::build_jobs()?);
+    }
+    report.elapsed += start.elapsed();
     Ok(report)
 }
 
@@ -317,7 +339,7 @@ fn package_binary(
         })?;
     Ok(Artifact {
         name: name.to_owned(),
-        arch,
+        arch: Some(arch),
         zip: zip_path.to_path_buf(),
         zip_size: zip.len() as u64,
         binary_size: binary.len() as u64,

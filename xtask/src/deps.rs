@@ -20,8 +20,8 @@ pub enum Need {
 pub struct Check {
     /// What was checked, e.g. `rustup target aarch64-unknown-linux-musl`.
     pub what: String,
-    /// Which architecture needs it.
-    pub arch: Arch,
+    /// Which architecture needs it (`None`: not architecture-specific, e.g. the JDK).
+    pub arch: Option<Arch>,
     /// Whether it is needed to build or only to run the binaries.
     pub need: Need,
     /// `None` when present, else the one-line install hint.
@@ -31,9 +31,10 @@ pub struct Check {
 impl Check {
     /// `ok   <what>` or `MISSING <what>: <hint>`.
     pub fn line(&self) -> String {
+        let arch = self.arch.map(|a| format!(" ({a})")).unwrap_or_default();
         match &self.missing {
-            None => format!("ok       {} ({})", self.what, self.arch),
-            Some(hint) => format!("MISSING  {} ({}): {hint}", self.what, self.arch),
+            None => format!("ok       {}{arch}", self.what),
+            Some(hint) => format!("MISSING  {}{arch}: {hint}", self.what),
         }
     }
 }
@@ -148,7 +149,7 @@ pub fn check(arches: &[Arch], include_run: bool) -> Vec<Check> {
         let triple = arch.triple();
         checks.push(Check {
             what: format!("rustup target {triple}"),
-            arch,
+            arch: Some(arch),
             need: Need::Build,
             missing: (!target_installed(triple)).then(|| format!("rustup target add {triple}")),
         });
@@ -160,7 +161,7 @@ pub fn check(arches: &[Arch], include_run: bool) -> Vec<Check> {
             };
             checks.push(Check {
                 what: format!("linker {linker}"),
-                arch,
+                arch: Some(arch),
                 need: Need::Build,
                 missing: (!present).then(|| {
                     if linker == "rust-lld" {
@@ -178,7 +179,7 @@ pub fn check(arches: &[Arch], include_run: bool) -> Vec<Check> {
         };
         checks.push(Check {
             what: format!("C compiler {cc} (for C code such as ring)"),
-            arch,
+            arch: Some(arch),
             need: Need::Build,
             missing: which(&cc)
                 .is_none()
@@ -187,7 +188,7 @@ pub fn check(arches: &[Arch], include_run: bool) -> Vec<Check> {
         let ar = archiver(arch);
         checks.push(Check {
             what: format!("archiver {ar}"),
-            arch,
+            arch: Some(arch),
             need: Need::Build,
             missing: which(&ar).is_none().then(|| match arch {
                 Arch::X86_64 => "apt-get install -y binutils".to_owned(),
@@ -198,7 +199,7 @@ pub fn check(arches: &[Arch], include_run: bool) -> Vec<Check> {
             let qemu = qemu_aarch64();
             checks.push(Check {
                 what: format!("emulator {qemu} (harness tests and benchmark only)"),
-                arch,
+                arch: Some(arch),
                 need: Need::Run,
                 missing: which(&qemu)
                     .is_none()
@@ -215,6 +216,61 @@ pub fn require_build(arches: &[Arch]) -> Result<(), MissingTool> {
         .into_iter()
         .find(|c| c.need == Need::Build && c.missing.is_some())
     {
+        Some(c) => Err(MissingTool(c.line())),
+        None => Ok(()),
+    }
+}
+
+/// The Debian packages that bring a JDK 17 and Maven.
+pub const JAVA_INSTALL: &str = "apt-get install -y openjdk-17-jdk-headless maven";
+
+/// The major version `javac -version` reports (`javac 17.0.15` -> 17).
+pub fn javac_major(version_output: &str) -> Option<u32> {
+    let version = version_output.split_whitespace().nth(1)?;
+    let major = version.split(['.', '-', '+']).next()?;
+    match major.parse::<u32>().ok()? {
+        1 => version.split('.').nth(1)?.parse().ok(), // 1.8 style
+        m => Some(m),
+    }
+}
+
+/// JDK 17 or newer and Maven, which build the Flink jobs of patterns 2 and 4.
+pub fn check_java() -> Vec<Check> {
+    let javac = which("javac").and_then(|p| Command::new(p).arg("-version").output().ok());
+    let major = javac.as_ref().and_then(|o| {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        javac_major(text.trim())
+    });
+    let jdk_missing = match major {
+        Some(m) if m >= 17 => None,
+        Some(m) => Some(format!(
+            "javac {m} is too old (the Flink jobs need 17+): {JAVA_INSTALL}"
+        )),
+        None => Some(JAVA_INSTALL.to_owned()),
+    };
+    vec![
+        Check {
+            what: "JDK 17+ (javac) for the Flink jobs".into(),
+            arch: None,
+            need: Need::Build,
+            missing: jdk_missing,
+        },
+        Check {
+            what: "Maven (mvn) for the Flink jobs".into(),
+            arch: None,
+            need: Need::Build,
+            missing: which("mvn").is_none().then(|| JAVA_INSTALL.to_owned()),
+        },
+    ]
+}
+
+/// The first missing piece of the Java build as a one-line error.
+pub fn require_java() -> Result<(), MissingTool> {
+    match check_java().into_iter().find(|c| c.missing.is_some()) {
         Some(c) => Err(MissingTool(c.line())),
         None => Ok(()),
     }

@@ -10,12 +10,18 @@
 //! * [`events`]: sample events (API Gateway proxy, Kinesis incl. a
 //!   KPL-aggregated record) for the harness tests and the benchmark.
 //! * [`bench`]: the cold-start benchmark on top of the harness.
+//! * [`flink`]: the Flink jobs of patterns 2 and 4, built with Maven into the same folder.
+//! * [`fare_front`]: a local stand-in for API Gateway in front of the fare endpoint
+//!   (SigV4 and API key checks, proxy events, injected failures) for the Flink job's tests.
 
 pub mod bench;
 pub mod build;
 pub mod deps;
 pub mod events;
+pub mod fare_front;
+pub mod flink;
 pub mod functions;
 pub mod harness;
+mod http;
 pub mod package;
 pub mod paths;

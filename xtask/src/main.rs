@@ -10,10 +10,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  build-functions [--arch x86_64|arm64|all] [--function <package>|producer]
+  build-functions [--arch x86_64|arm64|all] [--function <package>|producer|flink]
       build every Lambda bootstrap (static musl, profile `lambda`) and write
-      <target>/streamstack-assets/<function>-<arch>.zip, and the EC2 producer
-      (x86_64 only) as producer-x86_64.zip (prints SHA-256 and sizes)
+      <target>/streamstack-assets/<function>-<arch>.zip, the EC2 producer
+      (x86_64 only) as producer-x86_64.zip, and the Flink jobs with Maven as
+      <pattern>-flink.jar (prints SHA-256 and sizes)
   build-cli
       build-functions for both architectures, then a release `streamstack` with every
       zip embedded (STREAMSTACK_ASSETS_DIR), so dist/upload/deploy work from the one binary
@@ -22,6 +23,11 @@ commands:
   bench-cold-start [--arch x86_64|arm64|all] [--runs N]
       cold start (spawn -> first response) of each built bootstrap on the local
       Lambda Runtime API harness; median and p90
+  fare-front --bootstrap PATH --api-key KEY [--secret-key S] [--arch x86_64|arm64]
+             [--fail-every N] [--fail-status CODE] [--slow-every N] [--slow-ms MS]
+      a local API Gateway front for the fare endpoint (API key + SigV4 checks, proxy
+      events to the real bootstrap, injected failures); prints `LISTENING <url>`, serves
+      until stdin closes (for the Flink job's end-to-end tests)
 ";
 
 /// Target for the x86_64 median cold start.
@@ -32,6 +38,8 @@ struct Args {
     functions: Vec<functions::Function>,
     /// Also build the EC2 producer (x86_64).
     producer: bool,
+    /// Also build the Flink jobs (Maven).
+    flink: bool,
     runs: usize,
 }
 
@@ -40,6 +48,7 @@ fn parse_args(rest: &[String]) -> Result<Args> {
         arches: Arch::ALL.to_vec(),
         functions: FUNCTIONS.to_vec(),
         producer: true,
+        flink: true,
         runs: 20,
     };
     let mut it = rest.iter();
@@ -53,20 +62,22 @@ fn parse_args(rest: &[String]) -> Result<Args> {
             "--arch" => args.arches = functions::parse_arches(&value("--arch")?)?,
             "--function" => {
                 let name = value("--function")?;
-                if name == "producer" {
+                if name == "producer" || name == "flink" {
                     args.functions = Vec::new();
-                    args.producer = true;
+                    args.producer = name == "producer";
+                    args.flink = name == "flink";
                     continue;
                 }
                 let f = functions::function(&name).with_context(|| {
                     let known: Vec<_> = FUNCTIONS.iter().map(|f| f.package).collect();
                     format!(
-                        "unknown function {name}; known: {}, producer",
+                        "unknown function {name}; known: {}, producer, flink",
                         known.join(", ")
                     )
                 })?;
                 args.functions = vec![f];
                 args.producer = false;
+                args.flink = false;
             }
             "--runs" => {
                 args.runs = value("--runs")?.parse().context("--runs takes a number")?;
@@ -81,7 +92,7 @@ fn parse_args(rest: &[String]) -> Result<Args> {
 }
 
 fn build_functions(args: &Args) -> Result<()> {
-    let report = build::build_selected(&args.functions, &args.arches, args.producer)?;
+    let report = build::build_selected(&args.functions, &args.arches, args.producer, args.flink)?;
     println!(
         "{:<40} {:>10} {:>10}  sha256",
         "zip", "zip bytes", "bootstrap"
@@ -139,7 +150,8 @@ fn build_cli() -> Result<()> {
 }
 
 fn check_deps(args: &Args) -> Result<()> {
-    let checks = deps::check(&args.arches, true);
+    let mut checks = deps::check(&args.arches, true);
+    checks.extend(deps::check_java());
     for c in &checks {
         println!("{}", c.line());
     }
@@ -215,6 +227,54 @@ fn first_line(s: &str) -> &str {
 
 /// Prints errors as one line (`error: <what>: <cause>`), without a backtrace,
 /// so a missing tool shows up as its install hint.
+fn fare_front(rest: &[String]) -> Result<()> {
+    use std::io::{Read, Write};
+    use xtask::fare_front::{FareFront, FrontConfig};
+
+    let mut bootstrap = None;
+    let mut api_key = None;
+    let mut config = FrontConfig::new(std::path::PathBuf::new(), "");
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = |v: &str| -> Result<u64> {
+            v.parse()
+                .with_context(|| format!("{flag} takes a whole number, not `{v}`"))
+        };
+        match flag.as_str() {
+            "--bootstrap" => bootstrap = Some(std::path::PathBuf::from(value)),
+            "--api-key" => api_key = Some(value.clone()),
+            "--secret-key" => config.secret_key = Some(value.clone()),
+            "--arch" => config.arch = value.parse()?,
+            "--stage" => config.stage = value.clone(),
+            "--fail-every" => config.fail_every = Some(number(value)?),
+            "--fail-status" => {
+                config.fail_status = u16::try_from(number(value)?)
+                    .ok()
+                    .filter(|s| (100..600).contains(s))
+                    .with_context(|| {
+                        format!("--fail-status takes an HTTP status, not `{value}`")
+                    })?;
+            }
+            "--slow-every" => config.slow_every = Some(number(value)?),
+            "--slow-ms" => config.slow = Duration::from_millis(number(value)?),
+            other => bail!("unknown argument {other}\n{USAGE}"),
+        }
+    }
+    config.bootstrap = bootstrap.context("fare-front needs --bootstrap PATH")?;
+    config.api_key = api_key.context("fare-front needs --api-key KEY")?;
+    let front = FareFront::start(config)?;
+    let mut out = std::io::stdout();
+    writeln!(out, "LISTENING http://{}", front.addr())?;
+    out.flush()?;
+    // Serve until whoever started us closes our stdin (or exits).
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -236,6 +296,7 @@ fn run() -> Result<()> {
         "check-deps" => check_deps(&parse_args(rest)?),
         "build-cli" => build_cli(),
         "bench-cold-start" => bench_cold_start(&parse_args(rest)?),
+        "fare-front" => fare_front(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

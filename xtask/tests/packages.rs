@@ -1,6 +1,7 @@
 //! Checks the zips written by `cargo xtask build-functions`: one `bootstrap`
 //! entry, mode 0755, DOS-epoch timestamp, a static ELF for the right machine,
-//! and byte-identical when the same binary is zipped again.
+//! and byte-identical when the same binary is zipped again; the Flink jars: their main class, the
+//! connector inside, Flink itself left out, and the same bytes from a rebuild elsewhere.
 
 use xtask::functions::{Arch, FUNCTIONS};
 use xtask::{package, paths};
@@ -48,4 +49,116 @@ fn producer_zip_is_a_deterministic_static_x86_64_binary() {
     package::check_static_elf(&entry.bytes, Arch::X86_64.elf_machine()).expect("static x86_64");
     let again = package::zip_executable(xtask::build::PRODUCER_BINARY, &entry.bytes).expect("zip");
     assert_eq!(package::sha256_hex(&again), package::sha256_hex(&zip));
+}
+
+/// Names of every entry of a jar, and the text of its manifest.
+fn jar_contents(jar: &[u8]) -> (Vec<String>, String) {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(jar)).expect("a jar is a zip");
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    let mut manifest = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("META-INF/MANIFEST.MF").expect("a manifest"),
+        &mut manifest,
+    )
+    .expect("UTF-8 manifest");
+    (names, manifest)
+}
+
+/// Each shipped jar starts its job, carries the Kinesis connector, and leaves Flink itself to
+/// the service (`provided`): no Flink runtime or DataStream API classes inside.
+#[test]
+fn flink_jars_hold_their_job_and_the_connector_but_no_flink_runtime() {
+    for job in xtask::flink::FLINK_JOBS {
+        let path = paths::assets_dir().join(job.asset);
+        let jar = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: run `cargo xtask build-functions` first",
+                path.display()
+            )
+        });
+        let (names, manifest) = jar_contents(&jar);
+        assert!(
+            manifest
+                .lines()
+                .any(|l| l.trim() == format!("Main-Class: {}", job.main_class)),
+            "{}: manifest {manifest}",
+            job.asset
+        );
+        let class = |c: &str| format!("{}.class", c.replace('.', "/"));
+        for wanted in [
+            class(job.main_class),
+            class("org.apache.flink.connector.kinesis.source.KinesisStreamsSource"),
+            class("io.streamstack.flink.common.KplDeaggregator"),
+        ] {
+            assert!(names.contains(&wanted), "{} lacks {wanted}", job.asset);
+        }
+        for provided in [
+            "org/apache/flink/streaming/api/environment/",
+            "org/apache/flink/runtime/",
+            "org/apache/flink/api/common/functions/",
+            "org/apache/flink/configuration/Configuration.class",
+        ] {
+            assert!(
+                !names.iter().any(|n| n.starts_with(provided)),
+                "{} shades Flink itself in ({provided})",
+                job.asset
+            );
+        }
+        assert!(
+            !names.iter().any(|n| n.starts_with("META-INF/")
+                && (n.ends_with(".SF") || n.ends_with(".RSA") || n.ends_with(".DSA"))),
+            "{} keeps signature files of a shaded dependency",
+            job.asset
+        );
+    }
+}
+
+fn copy_sources(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            copy_sources(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// The same sources give the same jar bytes: a second build, from a copy of the Maven project in
+/// another folder (offline: the first build resolved everything), matches what was shipped.
+#[test]
+fn flink_jars_rebuild_to_the_same_bytes_elsewhere() {
+    let copy = tempfile::tempdir().unwrap();
+    copy_sources(&xtask::flink::maven_project(), copy.path());
+    let status = xtask::flink::maven(copy.path())
+        .args(["-o", "-DskipTests", "package"])
+        .status()
+        .expect("run mvn");
+    assert!(status.success(), "offline rebuild of the Flink jobs failed");
+    for job in xtask::flink::FLINK_JOBS {
+        let shipped = std::fs::read(paths::assets_dir().join(job.asset)).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: run `cargo xtask build-functions` first",
+                job.asset
+            )
+        });
+        let rebuilt = std::fs::read(copy.path().join(job.module).join("target").join(format!(
+            "{}-{}.jar",
+            job.module,
+            xtask::flink::MAVEN_VERSION
+        )))
+        .unwrap();
+        assert_eq!(
+            package::sha256_hex(&rebuilt),
+            package::sha256_hex(&shipped),
+            "{} is not reproducible",
+            job.asset
+        );
+    }
 }
