@@ -1,7 +1,7 @@
 //! Embeds every pattern manifest and template fragment in the binary, so that a forgotten
 //! `include_str!` can never drop a file: the list is generated from the folders themselves.
 //!
-//! Also embeds the code assets (function zips, producer zip) when `STREAMSTACK_ASSETS_DIR` names a
+//! Also embeds the code assets (function zips, producer zip, Flink jars) when `STREAMSTACK_ASSETS_DIR` names a
 //! folder of them: `cargo xtask build-cli` builds them first and sets it. This script never runs
 //! cargo itself (a nested cargo on the same target dir deadlocks); it only copies files.
 
@@ -52,7 +52,7 @@ fn embed_assets() {
             Ok(entries) => {
                 for e in entries.filter_map(|e| e.ok()) {
                     let name = e.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(".zip") {
+                    if name.ends_with(".zip") || name.ends_with(".jar") {
                         std::fs::copy(e.path(), copy_dir.join(&name)).expect("copy asset");
                         names.push(name);
                     }

@@ -1,4 +1,4 @@
-//! Code assets (Lambda function zips, the producer zip, Flink application zips): embedded in a
+//! Code assets (Lambda function zips, the producer zip, the Flink jobs' jars): embedded in a
 //! release CLI built by `cargo xtask build-cli`, or read from a folder (`--assets-dir`).
 
 use std::collections::BTreeMap;
@@ -15,9 +15,10 @@ mod embedded {
 /// One code asset.
 #[derive(Debug, Clone)]
 pub struct Asset {
-    /// Logical file name, as templates reference it (e.g. `consumer-function-arm64.zip`).
+    /// Logical file name, as templates reference it (e.g. `consumer-function-arm64.zip`,
+    /// `kpl-kds-kda-flink.jar`).
     pub name: String,
-    /// The zip bytes.
+    /// The file's bytes.
     pub bytes: Vec<u8>,
     /// Lower-case hex SHA-256 of the bytes.
     pub sha256: String,
@@ -34,11 +35,16 @@ impl Asset {
         }
     }
 
-    /// The content-addressed file name: `<stem>-<first 16 hex of SHA-256>.zip`.
+    /// The content-addressed file name: `<stem>-<first 16 hex of SHA-256>.<zip|jar>`.
     pub fn published_name(&self) -> String {
-        let stem = self.name.strip_suffix(".zip").unwrap_or(&self.name);
-        format!("{stem}-{}.zip", &self.sha256[..16])
+        let (stem, ext) = self.name.rsplit_once('.').unwrap_or((&self.name, "zip"));
+        format!("{stem}-{}.{ext}", &self.sha256[..16])
     }
+}
+
+/// Whether a file name is a code asset: a zip (functions, producer) or a jar (Flink jobs).
+pub fn is_asset_name(name: &str) -> bool {
+    name.ends_with(".zip") || name.ends_with(".jar")
 }
 
 /// Lower-case hex of `bytes`.
@@ -64,7 +70,7 @@ pub fn load(dir: Option<&Path>) -> Result<BTreeMap<String, Asset>, UsageError> {
             })?;
             for e in entries.filter_map(Result::ok) {
                 let name = e.file_name().to_string_lossy().into_owned();
-                if !name.ends_with(".zip") || !e.path().is_file() {
+                if !is_asset_name(&name) || !e.path().is_file() {
                     continue;
                 }
                 let bytes = std::fs::read(e.path()).map_err(|err| {
@@ -116,8 +122,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("x.zip"), b"1").unwrap();
         std::fs::write(d.path().join("notes.txt"), b"2").unwrap();
+        std::fs::write(d.path().join("job.jar"), b"3").unwrap();
+        std::fs::write(d.path().join("job.jar.tmp"), b"4").unwrap();
         let a = load(Some(d.path())).unwrap();
-        assert_eq!(a.keys().collect::<Vec<_>>(), ["x.zip"]);
+        assert_eq!(a.keys().collect::<Vec<_>>(), ["job.jar", "x.zip"]);
+        assert!(a["job.jar"].published_name().ends_with(".jar"));
         assert!(load(Some(&d.path().join("nope"))).is_err());
     }
 }

@@ -7,15 +7,18 @@ use std::process::Output;
 use assert_cmd::Command;
 use serde_json::Value;
 
-const FUNCTIONS: [&str; 5] = [
+const FUNCTIONS: [&str; 7] = [
     "consumer-function-arm64.zip",
     "consumer-function-x86_64.zip",
     "fare-endpoint-function-arm64.zip",
     "fare-endpoint-function-x86_64.zip",
     "producer-x86_64.zip",
+    "kpl-kds-kda-flink.jar",
+    "kds-kda-apigw-flink.jar",
 ];
 
-/// A folder with stand-in function and producer zips: dist only copies and hashes them.
+/// A folder with stand-in function and producer zips and Flink jars: dist only copies and
+/// hashes them.
 fn assets_dir() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     for (i, f) in FUNCTIONS.iter().enumerate() {
@@ -85,11 +88,16 @@ fn layout_templates_and_content_hashed_assets_agree() {
         .iter()
         .filter(|f| f.starts_with("regional-s3-assets/"))
         .collect();
-    assert_eq!(regional.len(), 5, "{files:?}");
+    assert_eq!(regional.len(), FUNCTIONS.len(), "{files:?}");
     for r in &regional {
         let name = r.trim_start_matches("regional-s3-assets/");
-        // <stem>-<16 hex>.zip
-        let hash = name.rsplit('-').next().unwrap().trim_end_matches(".zip");
+        // <stem>-<16 hex>.zip or .jar
+        let hash = name
+            .rsplit('-')
+            .next()
+            .unwrap()
+            .trim_end_matches(".zip")
+            .trim_end_matches(".jar");
         assert_eq!(hash.len(), 16, "{name}");
     }
     let t: Value = serde_json::from_slice(
@@ -120,8 +128,12 @@ fn layout_templates_and_content_hashed_assets_agree() {
             && stdout.contains("s3://my-bucket/streaming-data-solution/v1.2.0"),
         "{stdout}"
     );
-    // Assets that land with later versions are named, not silently missing.
-    assert!(String::from_utf8_lossy(&o.stderr).contains("kpl-kds-kda-flink.zip"));
+    // Every referenced asset is built: no "not built" warning is left.
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -260,7 +272,7 @@ fn embedded_assets_are_shipped_without_any_folder() {
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             for f in FUNCTIONS {
                 let want = std::fs::read(Path::new(dir).join(f)).unwrap();
-                let stem = f.trim_end_matches(".zip");
+                let stem = f.trim_end_matches(".zip").trim_end_matches(".jar");
                 let shipped = listing(out.path())
                     .into_iter()
                     .find(|p| p.starts_with(&format!("regional-s3-assets/{stem}-")))

@@ -22,7 +22,7 @@ fn venv_tool(name: &str) -> PathBuf {
 }
 
 /// The templates users get: `synth --all` (asset parameters) and `dist` (asset locations baked in,
-/// content-hashed names; the zips are stand-ins since only the templates are checked here).
+/// content-hashed names; the zips and jars are stand-ins since only the templates are checked here).
 fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let synth_out = dir.path().join("synth");
@@ -44,6 +44,9 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         }
     }
     std::fs::write(assets.join("producer-x86_64.zip"), "producer").unwrap();
+    for jar in ["kpl-kds-kda-flink.jar", "kds-kda-apigw-flink.jar"] {
+        std::fs::write(assets.join(jar), jar).unwrap();
+    }
     let dist_out = dir.path().join("dist");
     let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
         .args([

@@ -207,9 +207,10 @@ fn parameter_constraints_match_the_spec() {
         ] {
             assert!(p.get(name).is_some(), "{id}: {name}");
         }
+        // FLINK-2_3 has no documented Kinesis connector; 6.0.0-2.0 is documented for 2.2.
         assert_eq!(
             resource(&t, "Application")["Properties"]["RuntimeEnvironment"],
-            "FLINK-2_3"
+            "FLINK-2_2"
         );
     }
 }
@@ -357,7 +358,6 @@ fn flink_alarms_match_the_reference_facts() {
                 .1
         };
         for (metric, stat, thr, cmp) in [
-            ("downtime", "Average", 0.0, "GreaterThanThreshold"),
             (
                 "numberOfFailedCheckpoints",
                 "Average",
@@ -377,25 +377,38 @@ fn flink_alarms_match_the_reference_facts() {
                 0.0,
                 "LessThanOrEqualToThreshold",
             ),
-            (
-                "millisBehindLatest",
-                "Maximum",
-                60000.0,
-                "GreaterThanThreshold",
-            ),
         ] {
             let f = alarm_facts(find(metric));
             assert_eq!(
-                (f.2.as_str(), f.3, f.4.as_str(), f.6.as_str()),
-                (stat, thr, cmp, "breaching"),
+                (f.2.as_str(), f.3, f.4.as_str()),
+                (stat, thr, cmp),
                 "{id} {metric}"
             );
         }
-        let lag = &find("millisBehindLatest")["Properties"]["Dimensions"];
-        assert_eq!(lag[1], json!({"Name": "Flow", "Value": "Input"}));
+        // Flink 2.2 removed fullRestarts and deprecated downtime: the restart alarm fires when
+        // numRestarts goes up within the minute.
+        let restart = &resource(&t, "FlinkRestartAlarm")["Properties"];
         assert_eq!(
-            lag[2],
-            json!({"Name": "Id", "Value": {"Fn::Join": ["_", {"Fn::Split": ["-", {"Ref": "DataStream"}]}]}})
+            restart["Metrics"][0]["MetricStat"]["Metric"]["MetricName"],
+            "numRestarts"
+        );
+        assert_eq!(restart["Metrics"][1]["Expression"], "DIFF(restarts)");
+        assert_eq!(
+            (
+                restart["Threshold"].as_f64(),
+                restart["ComparisonOperator"].as_str()
+            ),
+            (Some(0.0), Some("GreaterThanThreshold"))
+        );
+        // Connector 6.x publishes millisBehindLatest per shard with its own groups, not the
+        // legacy consumer's Flow/Id dimensions: a Metrics Insights query over every shard.
+        let lag = &resource(&t, "FlinkSourceLagAlarm")["Properties"];
+        assert_eq!(lag["Threshold"], 60000);
+        assert_eq!(lag["ComparisonOperator"], "GreaterThanThreshold");
+        assert_eq!(lag["Metrics"][0]["Period"], 60);
+        assert_eq!(
+            lag["Metrics"][0]["Expression"],
+            json!({"Fn::Sub": "SELECT MAX(millisBehindLatest) FROM \"AWS/KinesisAnalytics\" WHERE Application = '${Application}'"})
         );
         let gc = &resource(&t, "FlinkGcAlarm")["Properties"];
         assert_eq!(gc["Threshold"], 60);
@@ -405,6 +418,120 @@ fn flink_alarms_match_the_reference_facts() {
         );
         assert_eq!(gc["Metrics"][1]["Expression"], "(gcTime * 100) / 60000");
     }
+}
+
+/// No alarm or dashboard widget of a Flink pattern watches a metric Flink 2.2 no longer has
+/// (`fullRestarts`) or has deprecated (`uptime`, `downtime`).
+#[test]
+fn no_flink_alarm_or_widget_watches_a_removed_or_deprecated_metric() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let text = render(id).to_string();
+        for gone in ["\"fullRestarts\"", "\"uptime\"", "\"downtime\"", "\"Flow\""] {
+            assert!(!text.contains(gone), "{id} still names {gone}");
+        }
+        for replacement in ["numRestarts", "runningTime", "restartingTime"] {
+            assert!(text.contains(replacement), "{id} lacks {replacement}");
+        }
+    }
+}
+
+/// The Flink application runs the Java job on FLINK-2_2, with the stream ARN the source needs
+/// and no PyFlink run options, and its role can do what the FileSink does and no more.
+#[test]
+fn flink_applications_run_the_java_jobs_with_what_they_need() {
+    for (id, extra) in [
+        (
+            "kpl-kds-kda",
+            vec!["MaxOutOfOrdernessSeconds", "IdleTimeoutSeconds"],
+        ),
+        (
+            "kds-kda-apigw",
+            vec![
+                "ApiEndpoint",
+                "ApiKeySecretArn",
+                "SampleEvery",
+                "AsyncTimeoutSeconds",
+                "AsyncCapacity",
+                "MaxRetries",
+            ],
+        ),
+    ] {
+        let t = render(id);
+        let app = &resource(&t, "Application")["Properties"];
+        assert_eq!(app["RuntimeEnvironment"], "FLINK-2_2", "{id}");
+        let groups = app["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            groups.len(),
+            1,
+            "{id}: only FlinkApplicationProperties, no run options"
+        );
+        assert_eq!(groups[0]["PropertyGroupId"], "FlinkApplicationProperties");
+        let props = &groups[0]["PropertyMap"];
+        assert_eq!(
+            props["InputStreamArn"],
+            json!({"Fn::GetAtt": ["DataStream", "Arn"]})
+        );
+        assert_eq!(
+            props["OutputPath"],
+            json!({"Fn::Sub": "s3://${OutputBucket}"})
+        );
+        for key in extra {
+            assert!(props.get(key).is_some(), "{id}: {key}");
+        }
+        let code = &app["ApplicationConfiguration"]["ApplicationCodeConfiguration"];
+        assert_eq!(code["CodeContentType"], "ZIPFILE");
+        assert!(
+            code["CodeContent"]["S3ContentLocation"]["FileKey"]["Fn::Sub"]
+                .as_str()
+                .unwrap()
+                .ends_with("-flink.jar")
+        );
+
+        let sink =
+            &resource(&t, "ApplicationOutputPolicy")["Properties"]["PolicyDocument"]["Statement"];
+        let write = &sink[0];
+        assert_eq!(
+            write["Action"],
+            json!([
+                "s3:AbortMultipartUpload",
+                "s3:DeleteObject",
+                "s3:GetObject",
+                "s3:ListMultipartUploadParts",
+                "s3:PutObject"
+            ])
+        );
+        assert_eq!(
+            write["Resource"],
+            json!([
+                {"Fn::Sub": "${OutputBucket.Arn}/results/*"},
+                {"Fn::Sub": "${OutputBucket.Arn}/errors/*"}
+            ])
+        );
+        let list = &sink[1];
+        assert_eq!(list["Action"], json!(["s3:ListBucket"]));
+        assert_eq!(
+            list["Condition"]["StringLike"]["s3:prefix"],
+            json!(["results", "results/*", "errors", "errors/*"])
+        );
+        let depends = resource(&t, "Application")["DependsOn"].as_array().unwrap();
+        assert!(depends.contains(&json!("ApplicationOutputPolicy")), "{id}");
+    }
+    // Pattern 4 also calls the one API method and reads its key.
+    let t = render("kds-kda-apigw");
+    let endpoint =
+        &resource(&t, "ApplicationEndpointPolicy")["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(endpoint[0]["Action"], json!(["execute-api:Invoke"]));
+    assert_eq!(
+        endpoint[0]["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${FareApi}/${FareApiStage}/GET/predictFare"})
+    );
+    assert_eq!(
+        endpoint[1]["Action"],
+        json!(["secretsmanager:GetSecretValue"])
+    );
+    assert_eq!(endpoint[1]["Resource"], json!({"Ref": "FareApiKeySecret"}));
 }
 
 #[test]
@@ -804,7 +931,7 @@ fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() 
         [
             "fare-endpoint-function-arm64.zip",
             "fare-endpoint-function-x86_64.zip",
-            "kds-kda-apigw-flink.zip",
+            "kds-kda-apigw-flink.jar",
             "producer-x86_64.zip"
         ]
     );
@@ -819,7 +946,7 @@ fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() 
     );
     let flink = &resource(&r.template, "Application")["Properties"]["ApplicationConfiguration"]
         ["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"];
-    assert_eq!(flink["FileKey"], json!("s/v2/kds-kda-apigw-flink.zip"));
+    assert_eq!(flink["FileKey"], json!("s/v2/kds-kda-apigw-flink.jar"));
     assert_eq!(
         flink["BucketARN"],
         json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b-${AWS::Region}"})

@@ -20,10 +20,6 @@ use crate::render::{render_manifest, AssetMode, RenderOptions};
 
 pub use names::{check_bucket, check_key_segment};
 
-/// Assets whose code lands with a later version: templates reference them, `dist` warns when
-/// they are absent instead of failing.
-pub const NOT_YET_BUILT: [&str; 2] = ["kpl-kds-kda-flink.zip", "kds-kda-apigw-flink.zip"];
-
 /// Arguments of `streamstack dist`.
 #[derive(Debug, Args)]
 pub struct DistArgs {
@@ -60,8 +56,6 @@ pub struct DistFile {
 pub struct DistReport {
     /// Files written, templates first.
     pub files: Vec<DistFile>,
-    /// Referenced assets that this version does not build yet.
-    pub not_yet_built: Vec<String>,
 }
 
 /// Packages all four patterns; see the module documentation.
@@ -90,12 +84,10 @@ pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
         referenced.extend(rendered.assets.iter().map(|a| (a.clone(), ())));
         templates.push((id, crate::synth::to_json(&rendered.template)));
     }
-    let (mut shipped, mut missing, mut not_yet_built): (Vec<&Asset>, Vec<String>, Vec<String>) =
-        (Vec::new(), Vec::new(), Vec::new());
+    let (mut shipped, mut missing): (Vec<&Asset>, Vec<String>) = (Vec::new(), Vec::new());
     for name in referenced.keys() {
         match available.get(name) {
             Some(a) => shipped.push(a),
-            None if NOT_YET_BUILT.contains(&name.as_str()) => not_yet_built.push(name.clone()),
             None => missing.push(name.clone()),
         }
     }
@@ -139,10 +131,7 @@ pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
     for dir in ["global-s3-assets", "regional-s3-assets"] {
         replace_dir(&staging.path().join(dir), &args.out.join(dir))?;
     }
-    Ok(DistReport {
-        files,
-        not_yet_built,
-    })
+    Ok(DistReport { files })
 }
 
 /// Moves `from` to `to`, replacing a previous `to` only once the new one is complete.
@@ -171,12 +160,6 @@ pub fn run(args: &DistArgs) -> anyhow::Result<()> {
             f.sha256,
             f.size,
             args.out.join(&f.path).display()
-        );
-    }
-    if !report.not_yet_built.is_empty() {
-        eprintln!(
-            "warning: referenced by the templates but not built in this version: {}",
-            report.not_yet_built.join(", ")
         );
     }
     let (b, s, v) = (&args.bucket, &args.solution, &args.version);

@@ -187,8 +187,8 @@ pub fn stand_in_assets() -> tempfile::TempDir {
         "fare-endpoint-function-arm64.zip",
         "fare-endpoint-function-x86_64.zip",
         "producer-x86_64.zip",
-        "kpl-kds-kda-flink.zip",
-        "kds-kda-apigw-flink.zip",
+        "kpl-kds-kda-flink.jar",
+        "kds-kda-apigw-flink.jar",
     ] {
         std::fs::write(d.path().join(name), format!("stand-in for {name}")).unwrap();
     }
