@@ -848,3 +848,139 @@ fn flink_vpc_settings_are_both_or_neither() {
         assert_eq!(vpc[0], "HasApplicationVpc");
     }
 }
+
+/// The deployment of `api` in `t` and the stage that serves it.
+fn deployment_of<'a>(t: &'a Value, api: &str) -> (&'a String, &'a Value) {
+    let deployments: Vec<_> = resources_of_type(t, "AWS::ApiGateway::Deployment")
+        .into_iter()
+        .filter(|(_, d)| d["Properties"]["RestApiId"] == json!({"Ref": api}))
+        .collect();
+    assert_eq!(deployments.len(), 1, "{api}: {deployments:?}");
+    deployments[0]
+}
+
+fn render_with_fragment(id: &str, file: &str, edit: impl Fn(String) -> String) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(file),
+    )
+    .unwrap();
+    let edited = edit(source.clone());
+    assert_ne!(edited, source, "{file}: the edit changed nothing");
+    std::fs::write(dir.path().join(file), edited).unwrap();
+    let opts = RenderOptions {
+        templates_dir: Some(dir.path().to_path_buf()),
+        ..RenderOptions::default()
+    };
+    render_pattern(id, &opts).unwrap()
+}
+
+/// Issue #11: `AWS::ApiGateway::Deployment` is a snapshot. With a fixed logical id and unchanged
+/// properties, an update that changes methods, models or integrations left the `prod` stage
+/// serving the old API. The deployment's id now carries a hash of what it snapshots. (The
+/// emulator does not model deployments or stages, so the template property is tested.)
+#[test]
+fn api_changes_reach_the_stage_and_unchanged_apis_keep_their_deployment() {
+    let cases = [
+        (
+            "apigw-kds-lambda",
+            "ProxyApi",
+            "ProxyApiDeployment",
+            "ProxyApiStage",
+            "proxy-api.json.hbs",
+            [
+                ("\"maxLength\": 256", "\"maxLength\": 255"),
+                (
+                    "\"PassthroughBehavior\": \"NEVER\"",
+                    "\"PassthroughBehavior\": \"WHEN_NO_TEMPLATES\"",
+                ),
+                (
+                    "\"ValidateRequestParameters\": true",
+                    "\"ValidateRequestParameters\": false",
+                ),
+            ],
+            ("ThrottlingRateLimit", "200"),
+        ),
+        (
+            "kds-kda-apigw",
+            "FareApi",
+            "FareApiDeployment",
+            "FareApiStage",
+            "fare-endpoint.json.hbs",
+            [
+                (
+                    "\"method.request.querystring.passengers\": true",
+                    "\"method.request.querystring.passengers\": false",
+                ),
+                (
+                    "\"Type\": \"AWS_PROXY\"",
+                    "\"Type\": \"AWS_PROXY\", \"TimeoutInMillis\": 5000",
+                ),
+                (
+                    "\"Name\": \"query-parameters\"",
+                    "\"Name\": \"query-parameters-v2\"",
+                ),
+            ],
+            ("ProducerRate", "5"),
+        ),
+    ];
+    for (pattern, api, prefix, stage, fragment, edits, unrelated) in cases {
+        let t = render(pattern);
+        let (id, _) = deployment_of(&t, api);
+        assert_ne!(
+            id, prefix,
+            "{pattern}: the deployment keeps the fixed id {prefix}, so API changes never reach the stage"
+        );
+        let suffix = id
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{pattern}: {id}"));
+        assert!(
+            suffix.len() == 10 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+            "{pattern}: {id}"
+        );
+        assert_eq!(
+            resource(&t, stage)["Properties"]["DeploymentId"],
+            json!({"Ref": id}),
+            "{pattern}: the stage must serve the current deployment"
+        );
+
+        // Nothing changed: same id (no redeployment), also with a parameter the API does not use
+        // and with the asset locations baked in.
+        assert_eq!(deployment_of(&render(pattern), api).0, id, "{pattern}");
+        let opts = RenderOptions {
+            overrides: vec![(unrelated.0.to_string(), unrelated.1.to_string())],
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            deployment_of(&render_pattern(pattern, &opts).unwrap(), api).0,
+            id,
+            "{pattern}"
+        );
+        let baked = RenderOptions {
+            assets: streamstack::synth::AssetMode::Baked {
+                bucket: "b".into(),
+                solution: "s".into(),
+                version: "v1".into(),
+            },
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            deployment_of(&render_pattern(pattern, &baked).unwrap(), api).0,
+            id,
+            "{pattern}"
+        );
+
+        // A changed model, method, integration or validator: a new deployment the stage points at.
+        for (from, to) in edits {
+            let changed = render_with_fragment(pattern, fragment, |s| s.replacen(from, to, 1));
+            let (new_id, _) = deployment_of(&changed, api);
+            assert_ne!(new_id, id, "{pattern}: `{from}` -> `{to}` must redeploy");
+            assert_eq!(
+                resource(&changed, stage)["Properties"]["DeploymentId"],
+                json!({"Ref": new_id})
+            );
+        }
+    }
+}
