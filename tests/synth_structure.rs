@@ -984,3 +984,43 @@ fn api_changes_reach_the_stage_and_unchanged_apis_keep_their_deployment() {
         }
     }
 }
+
+/// Issue #11: `AWS::ApiGateway::Account` is one setting per account and region. Each stack
+/// overwrites it with its own role, and deleting that stack used to delete the role every REST
+/// API of the region logs through. The role is now retained, and the setting is written only
+/// after the API exists (IAM propagation of the new role) and before the stage that needs it.
+/// The emulator does not model the account setting, so the template properties are tested.
+#[test]
+fn deleting_a_stack_never_breaks_api_logging_of_the_region() {
+    for (id, api, stage) in [
+        ("apigw-kds-lambda", "ProxyApi", "ProxyApiStage"),
+        ("kds-kda-apigw", "FareApi", "FareApiStage"),
+    ] {
+        let t = render(id);
+        assert_eq!(
+            resources_of_type(&t, "AWS::ApiGateway::Account").len(),
+            1,
+            "{id}"
+        );
+        let role = resource(&t, "ApiGatewayCloudWatchRole");
+        assert_eq!(
+            (&role["DeletionPolicy"], &role["UpdateReplacePolicy"]),
+            (&json!("Retain"), &json!("Retain")),
+            "{id}: deleting (or replacing) the stack's role leaves the region's API Gateway account \
+             setting pointing at a deleted role"
+        );
+        assert_eq!(role["Properties"]["Path"], "/streamstack/", "{id}");
+        let account = resource(&t, "ApiGatewayAccount");
+        assert_eq!(
+            account["Properties"]["CloudWatchRoleArn"],
+            json!({"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]})
+        );
+        assert_eq!(account["DeletionPolicy"], "Retain", "{id}");
+        assert_eq!(account["DependsOn"], json!([api]), "{id}");
+        assert_eq!(
+            resource(&t, stage)["DependsOn"],
+            json!(["ApiGatewayAccount"]),
+            "{id}: a stage with logging fails until the account setting names a role"
+        );
+    }
+}
