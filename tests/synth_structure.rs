@@ -1024,3 +1024,50 @@ fn deleting_a_stack_never_breaks_api_logging_of_the_region() {
         );
     }
 }
+
+fn retained(r: &Value) -> bool {
+    r["DeletionPolicy"] == "Retain" && r["UpdateReplacePolicy"] == "Retain"
+}
+
+/// Issue #11: deleting a stack kept the output and log buckets but deleted their policies (TLS
+/// only, the log bucket's delivery permission for S3 server access logs), deleted log groups whose
+/// retention is a year, and would have deleted the KMS key that retained log groups are encrypted
+/// with. What a deletion keeps must stay usable: buckets with their policies, log groups with
+/// their streams and their key. (`tests/deploy_engine.rs` checks on the emulator what it can
+/// model: buckets, log groups, key and role outlive `destroy`; bucket policies it does not create.)
+#[test]
+fn what_a_stack_deletion_keeps_stays_usable() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        for (bid, b) in resources_of_type(&t, "AWS::S3::Bucket") {
+            assert!(retained(b), "{id} {bid}: buckets are retained");
+            for (pid, p) in resources_of_type(&t, "AWS::S3::BucketPolicy") {
+                if p["Properties"]["Bucket"] == json!({"Ref": bid}) {
+                    assert!(
+                        retained(p),
+                        "{id} {pid}: the retained bucket {bid} would be left without its policy"
+                    );
+                }
+            }
+        }
+        for (lid, l) in resources_of_type(&t, "AWS::Logs::LogGroup") {
+            assert!(
+                retained(l),
+                "{id} {lid}: a log group with {} days of retention is deleted with the stack",
+                l["Properties"]["RetentionInDays"]
+            );
+            if let Some(key) = l["Properties"]["KmsKeyId"]["Fn::GetAtt"][0].as_str() {
+                assert!(
+                    retained(resource(&t, key)),
+                    "{id} {lid}: the retained log group would be unreadable once {key} is deleted"
+                );
+            }
+        }
+        for (sid, s) in resources_of_type(&t, "AWS::Logs::LogStream") {
+            assert!(
+                retained(s),
+                "{id} {sid}: deleting a log stream deletes its events from a retained log group"
+            );
+        }
+    }
+}
