@@ -278,14 +278,14 @@ fn stream_alarms_match_the_reference_facts() {
             "Average",
             0.01,
             "GreaterThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
         (
             "WriteProvisionedThroughputExceeded",
             "Average",
             0.01,
             "GreaterThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
         (
             "PutRecord.Success",
@@ -306,7 +306,7 @@ fn stream_alarms_match_the_reference_facts() {
             "Average",
             0.98,
             "LessThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
     ];
     for id in PATTERN_IDS {
@@ -387,7 +387,7 @@ fn flink_alarms_match_the_reference_facts() {
             let f = alarm_facts(find(metric));
             assert_eq!(
                 (f.2.as_str(), f.3, f.4.as_str(), f.6.as_str()),
-                (stat, thr, cmp, "breaching"),
+                (stat, thr, cmp, "notBreaching"),
                 "{id} {metric}"
             );
         }
@@ -1068,6 +1068,34 @@ fn what_a_stack_deletion_keeps_stays_usable() {
                 retained(s),
                 "{id} {sid}: deleting a log stream deletes its events from a retained log group"
             );
+        }
+    }
+}
+
+/// Issue #11: with `TreatMissingData: breaching`, the throttle, success-rate and Flink alarms went
+/// to ALARM (and e-mailed) as soon as a stack existed and nobody wrote to it yet; pattern 3 has no
+/// producer at all. Missing data means "no traffic" or "not running" for every alarm but one: the
+/// iterator-age alarm, where no data means no consumer calls GetRecords, which must still alarm.
+/// (The emulator does not evaluate alarms, so the template property that decides it is tested;
+/// README's alarm table gives the reason for each.)
+#[test]
+fn alarms_stay_quiet_on_an_idle_stack_but_not_when_the_consumer_stops() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        for (aid, a) in resources_of_type(&t, "AWS::CloudWatch::Alarm") {
+            let missing = &a["Properties"]["TreatMissingData"];
+            if aid == "StreamIteratorAgeAlarm" {
+                assert_eq!(
+                    missing, "breaching",
+                    "{id}: a stopped consumer sends no GetRecords, so missing iterator age must alarm"
+                );
+            } else {
+                assert_eq!(
+                    missing, "notBreaching",
+                    "{id} {aid}: missing data (no traffic, application not running) must not alarm \
+                     on an idle stack"
+                );
+            }
         }
     }
 }
