@@ -564,7 +564,12 @@ fn the_producer_requires_imdsv2_and_has_no_ingress() {
             .iter()
             .map(|r| r["FromPort"].as_i64().unwrap())
             .collect();
-        assert_eq!(ports, vec![443, 80]);
+        assert_eq!(
+            ports,
+            vec![443],
+            "{id}: the producer needs HTTPS only (AWS endpoints; the Amazon Linux 2023 package \
+             repositories are reached over HTTPS too): no port 80"
+        );
         let user_data = i["UserData"]["Fn::Base64"]["Fn::Sub"].as_str().unwrap();
         assert!(user_data.contains("systemctl enable --now streamstack-producer.service"));
         assert!(user_data.contains("--rate ${ProducerRate}"));
