@@ -1104,3 +1104,76 @@ fn alarms_stay_quiet_on_an_idle_stack_but_not_when_the_consumer_stops() {
         }
     }
 }
+
+/// Issue #11: the fare endpoint had no concurrency limit, so a flood of requests could take the
+/// concurrency the account's other functions need. `FareReservedConcurrency` (default 20: the
+/// Flink job's async capacity and the usage plan's steady rate) reserves and caps it; 0 reserves
+/// none, for accounts whose concurrency quota leaves no room. (Lambda concurrency is not
+/// modelled by the emulator; the template property is tested.)
+#[test]
+fn the_fare_endpoint_cannot_starve_the_accounts_other_functions() {
+    let t = render("kds-kda-apigw");
+    let p = &t["Parameters"]["FareReservedConcurrency"];
+    assert_eq!(
+        (&p["Type"], &p["Default"], &p["MinValue"]),
+        (&json!("Number"), &json!("20"), &json!(0)),
+        "a flood of requests to the fare endpoint can starve the account's other functions"
+    );
+    assert_eq!(
+        resource(&t, "FareFunction")["Properties"]["ReservedConcurrentExecutions"],
+        json!({"Fn::If": ["HasFareReservedConcurrency", {"Ref": "FareReservedConcurrency"}, {"Ref": "AWS::NoValue"}]})
+    );
+    assert_eq!(
+        t["Conditions"]["HasFareReservedConcurrency"],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "FareReservedConcurrency"}, "0"]}]})
+    );
+}
+
+/// Every TLS-only statement (bucket, queue and topic policies) is written as the IAM User Guide's
+/// `Bool` example and the S3 Knowledge Center's `s3-bucket-ssl-requests-only` policy write it:
+/// Deny, any principal, `"aws:SecureTransport": "false"` (a string), and for buckets both the
+/// bucket and its objects. (Issue #11 asked for a JSON boolean; the AWS documentation writes the
+/// string, which is also what the emulator's Bool patch compares.)
+#[test]
+fn every_tls_statement_is_written_as_the_aws_documentation_shows() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        let mut found = 0;
+        for kind in [
+            "AWS::S3::BucketPolicy",
+            "AWS::SQS::QueuePolicy",
+            "AWS::SNS::TopicPolicy",
+        ] {
+            for (pid, p) in resources_of_type(&t, kind) {
+                for st in p["Properties"]["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .unwrap()
+                {
+                    if !st.to_string().contains("aws:SecureTransport") {
+                        continue;
+                    }
+                    found += 1;
+                    assert_eq!(
+                        (&st["Effect"], &st["Principal"], &st["Condition"]),
+                        (
+                            &json!("Deny"),
+                            &json!("*"),
+                            &json!({"Bool": {"aws:SecureTransport": "false"}})
+                        ),
+                        "{id} {pid}"
+                    );
+                    if kind == "AWS::S3::BucketPolicy" {
+                        let bucket = p["Properties"]["Bucket"]["Ref"].as_str().unwrap();
+                        assert_eq!(st["Action"], "s3:*", "{id} {pid}");
+                        assert_eq!(
+                            st["Resource"],
+                            json!([{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": format!("${{{bucket}.Arn}}/*")}]),
+                            "{id} {pid}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(found >= 1, "{id}: no TLS-only statement");
+    }
+}
