@@ -361,10 +361,118 @@ fn every_pattern_reaches_create_complete_and_is_destroyed() {
             "{pattern}: alarms {}",
             s["alarms"]
         );
+        let before = stack_resources(&m, stack);
         let o = run(&m, &["destroy", stack, "--yes"]);
         ok(&o);
         assert_eq!(stack_status(&m, stack), None, "{pattern}");
+        // What `destroy` keeps (README, "What destroy keeps"): buckets, log groups, the key the log
+        // groups are encrypted with, and the API Gateway logging role; the rest goes.
+        let exists = still_there(&m, &before);
+        let mut checked = 0;
+        for (logical, kind, physical) in &before {
+            let Some(there) = exists.get(physical) else {
+                continue;
+            };
+            checked += 1;
+            let kept = matches!(
+                kind.as_str(),
+                "AWS::S3::Bucket" | "AWS::Logs::LogGroup" | "AWS::KMS::Key"
+            ) || logical == "ApiGatewayCloudWatchRole";
+            assert_eq!(
+                *there,
+                kept,
+                "{pattern}: {logical} ({kind}) {} after destroy",
+                if *there { "is still there" } else { "is gone" }
+            );
+        }
+        assert!(checked >= 4, "{pattern}: only {checked} resources checked");
     }
+}
+
+/// (logical id, type, physical id) of every resource of a stack.
+fn stack_resources(m: &Moto, name: &str) -> Vec<(String, String, String)> {
+    let cfn = aws_sdk_cloudformation::Client::new(&m.sdk_config());
+    let name = name.to_string();
+    block_on(async move {
+        let r = cfn
+            .list_stack_resources()
+            .stack_name(name)
+            .send()
+            .await
+            .unwrap();
+        r.stack_resource_summaries()
+            .iter()
+            .map(|r| {
+                (
+                    r.logical_resource_id().unwrap_or("").to_string(),
+                    r.resource_type().unwrap_or("").to_string(),
+                    r.physical_resource_id().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    })
+}
+
+/// Whether each bucket, log group, KMS key, IAM role and stream of
+/// `resources` still exists in the emulator, by physical id (other types are not looked up).
+fn still_there(
+    m: &Moto,
+    resources: &[(String, String, String)],
+) -> std::collections::BTreeMap<String, bool> {
+    let wanted: Vec<(&str, &str)> = resources
+        .iter()
+        .map(|(_, kind, physical)| (kind.as_str(), physical.as_str()))
+        .collect();
+    let script = r#"
+import json, sys, boto3
+from botocore.exceptions import ClientError
+endpoint, wanted = sys.argv[1], json.loads(sys.argv[2])
+def client(name):
+    return boto3.client(name, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+def there(kind, physical):
+    try:
+        if kind == "AWS::S3::Bucket":
+            client("s3").head_bucket(Bucket=physical)
+        elif kind == "AWS::Logs::LogGroup":
+            groups = client("logs").describe_log_groups(logGroupNamePrefix=physical)["logGroups"]
+            return any(g["logGroupName"] == physical for g in groups)
+        elif kind == "AWS::KMS::Key":
+            # ListKeys: moto's DescribeKey fails on keys created from CloudFormation (it parses
+            # their policy as text), and moto removes a deleted key from the list at once.
+            keys = client("kms").list_keys()["Keys"]
+            return any(k["KeyId"] == physical for k in keys)
+        elif kind == "AWS::IAM::Role":
+            client("iam").get_role(RoleName=physical)
+        elif kind == "AWS::Kinesis::Stream":
+            client("kinesis").describe_stream_summary(StreamName=physical)
+        else:
+            return None
+        return True
+    except ClientError:
+        return False
+out = {}
+for kind, physical in wanted:
+    t = there(kind, physical)
+    if t is not None:
+        out[physical] = t
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(support_python())
+        .args([
+            "-c",
+            script,
+            &m.endpoint,
+            &serde_json::to_string(&wanted).unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// A VPC and subnet for the producer instance (the emulator checks that the subnet exists).

@@ -279,14 +279,14 @@ fn stream_alarms_match_the_reference_facts() {
             "Average",
             0.01,
             "GreaterThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
         (
             "WriteProvisionedThroughputExceeded",
             "Average",
             0.01,
             "GreaterThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
         (
             "PutRecord.Success",
@@ -307,7 +307,7 @@ fn stream_alarms_match_the_reference_facts() {
             "Average",
             0.98,
             "LessThanOrEqualToThreshold",
-            "breaching",
+            "notBreaching",
         ),
     ];
     for id in PATTERN_IDS {
@@ -380,8 +380,8 @@ fn flink_alarms_match_the_reference_facts() {
         ] {
             let f = alarm_facts(find(metric));
             assert_eq!(
-                (f.2.as_str(), f.3, f.4.as_str()),
-                (stat, thr, cmp),
+                (f.2.as_str(), f.3, f.4.as_str(), f.6.as_str()),
+                (stat, thr, cmp, "notBreaching"),
                 "{id} {metric}"
             );
         }
@@ -691,7 +691,12 @@ fn the_producer_requires_imdsv2_and_has_no_ingress() {
             .iter()
             .map(|r| r["FromPort"].as_i64().unwrap())
             .collect();
-        assert_eq!(ports, vec![443, 80]);
+        assert_eq!(
+            ports,
+            vec![443],
+            "{id}: the producer needs HTTPS only (AWS endpoints; the Amazon Linux 2023 package \
+             repositories are reached over HTTPS too): no port 80"
+        );
         let user_data = i["UserData"]["Fn::Base64"]["Fn::Sub"].as_str().unwrap();
         assert!(user_data.contains("systemctl enable --now streamstack-producer.service"));
         assert!(user_data.contains("--rate ${ProducerRate}"));
@@ -973,5 +978,329 @@ fn flink_vpc_settings_are_both_or_neither() {
         let vpc = &resource(&t, "Application")["Properties"]["ApplicationConfiguration"]
             ["VpcConfigurations"]["Fn::If"];
         assert_eq!(vpc[0], "HasApplicationVpc");
+    }
+}
+
+/// The deployment of `api` in `t` and the stage that serves it.
+fn deployment_of<'a>(t: &'a Value, api: &str) -> (&'a String, &'a Value) {
+    let deployments: Vec<_> = resources_of_type(t, "AWS::ApiGateway::Deployment")
+        .into_iter()
+        .filter(|(_, d)| d["Properties"]["RestApiId"] == json!({"Ref": api}))
+        .collect();
+    assert_eq!(deployments.len(), 1, "{api}: {deployments:?}");
+    deployments[0]
+}
+
+fn render_with_fragment(id: &str, file: &str, edit: impl Fn(String) -> String) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(file),
+    )
+    .unwrap();
+    let edited = edit(source.clone());
+    assert_ne!(edited, source, "{file}: the edit changed nothing");
+    std::fs::write(dir.path().join(file), edited).unwrap();
+    let opts = RenderOptions {
+        templates_dir: Some(dir.path().to_path_buf()),
+        ..RenderOptions::default()
+    };
+    render_pattern(id, &opts).unwrap()
+}
+
+/// Issue #11: `AWS::ApiGateway::Deployment` is a snapshot. With a fixed logical id and unchanged
+/// properties, an update that changes methods, models or integrations left the `prod` stage
+/// serving the old API. The deployment's id now carries a hash of what it snapshots. (The
+/// emulator does not model deployments or stages, so the template property is tested.)
+#[test]
+fn api_changes_reach_the_stage_and_unchanged_apis_keep_their_deployment() {
+    let cases = [
+        (
+            "apigw-kds-lambda",
+            "ProxyApi",
+            "ProxyApiDeployment",
+            "ProxyApiStage",
+            "proxy-api.json.hbs",
+            [
+                ("\"maxLength\": 256", "\"maxLength\": 255"),
+                (
+                    "\"PassthroughBehavior\": \"NEVER\"",
+                    "\"PassthroughBehavior\": \"WHEN_NO_TEMPLATES\"",
+                ),
+                (
+                    "\"ValidateRequestParameters\": true",
+                    "\"ValidateRequestParameters\": false",
+                ),
+            ],
+            ("ThrottlingRateLimit", "200"),
+        ),
+        (
+            "kds-kda-apigw",
+            "FareApi",
+            "FareApiDeployment",
+            "FareApiStage",
+            "fare-endpoint.json.hbs",
+            [
+                (
+                    "\"method.request.querystring.passengers\": true",
+                    "\"method.request.querystring.passengers\": false",
+                ),
+                (
+                    "\"Type\": \"AWS_PROXY\"",
+                    "\"Type\": \"AWS_PROXY\", \"TimeoutInMillis\": 5000",
+                ),
+                (
+                    "\"Name\": \"query-parameters\"",
+                    "\"Name\": \"query-parameters-v2\"",
+                ),
+            ],
+            ("ProducerRate", "5"),
+        ),
+    ];
+    for (pattern, api, prefix, stage, fragment, edits, unrelated) in cases {
+        let t = render(pattern);
+        let (id, _) = deployment_of(&t, api);
+        assert_ne!(
+            id, prefix,
+            "{pattern}: the deployment keeps the fixed id {prefix}, so API changes never reach the stage"
+        );
+        let suffix = id
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{pattern}: {id}"));
+        assert!(
+            suffix.len() == 10 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+            "{pattern}: {id}"
+        );
+        assert_eq!(
+            resource(&t, stage)["Properties"]["DeploymentId"],
+            json!({"Ref": id}),
+            "{pattern}: the stage must serve the current deployment"
+        );
+
+        // Nothing changed: same id (no redeployment), also with a parameter the API does not use
+        // and with the asset locations baked in.
+        assert_eq!(deployment_of(&render(pattern), api).0, id, "{pattern}");
+        let opts = RenderOptions {
+            overrides: vec![(unrelated.0.to_string(), unrelated.1.to_string())],
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            deployment_of(&render_pattern(pattern, &opts).unwrap(), api).0,
+            id,
+            "{pattern}"
+        );
+        let baked = RenderOptions {
+            assets: streamstack::synth::AssetMode::Baked {
+                bucket: "b".into(),
+                solution: "s".into(),
+                version: "v1".into(),
+            },
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            deployment_of(&render_pattern(pattern, &baked).unwrap(), api).0,
+            id,
+            "{pattern}"
+        );
+
+        // A changed model, method, integration or validator: a new deployment the stage points at.
+        for (from, to) in edits {
+            let changed = render_with_fragment(pattern, fragment, |s| s.replacen(from, to, 1));
+            let (new_id, _) = deployment_of(&changed, api);
+            assert_ne!(new_id, id, "{pattern}: `{from}` -> `{to}` must redeploy");
+            assert_eq!(
+                resource(&changed, stage)["Properties"]["DeploymentId"],
+                json!({"Ref": new_id})
+            );
+        }
+    }
+}
+
+/// Issue #11: `AWS::ApiGateway::Account` is one setting per account and region. Each stack
+/// overwrites it with its own role, and deleting that stack used to delete the role every REST
+/// API of the region logs through. The role is now retained, and the setting is written only
+/// after the API exists (IAM propagation of the new role) and before the stage that needs it.
+/// The emulator does not model the account setting, so the template properties are tested.
+#[test]
+fn deleting_a_stack_never_breaks_api_logging_of_the_region() {
+    for (id, api, stage) in [
+        ("apigw-kds-lambda", "ProxyApi", "ProxyApiStage"),
+        ("kds-kda-apigw", "FareApi", "FareApiStage"),
+    ] {
+        let t = render(id);
+        assert_eq!(
+            resources_of_type(&t, "AWS::ApiGateway::Account").len(),
+            1,
+            "{id}"
+        );
+        let role = resource(&t, "ApiGatewayCloudWatchRole");
+        assert_eq!(
+            (&role["DeletionPolicy"], &role["UpdateReplacePolicy"]),
+            (&json!("Retain"), &json!("Retain")),
+            "{id}: deleting (or replacing) the stack's role leaves the region's API Gateway account \
+             setting pointing at a deleted role"
+        );
+        assert_eq!(role["Properties"]["Path"], "/streamstack/", "{id}");
+        let account = resource(&t, "ApiGatewayAccount");
+        assert_eq!(
+            account["Properties"]["CloudWatchRoleArn"],
+            json!({"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]})
+        );
+        assert_eq!(account["DeletionPolicy"], "Retain", "{id}");
+        assert_eq!(account["DependsOn"], json!([api]), "{id}");
+        assert_eq!(
+            resource(&t, stage)["DependsOn"],
+            json!(["ApiGatewayAccount"]),
+            "{id}: a stage with logging fails until the account setting names a role"
+        );
+    }
+}
+
+fn retained(r: &Value) -> bool {
+    r["DeletionPolicy"] == "Retain" && r["UpdateReplacePolicy"] == "Retain"
+}
+
+/// Issue #11: deleting a stack kept the output and log buckets but deleted their policies (TLS
+/// only, the log bucket's delivery permission for S3 server access logs), deleted log groups whose
+/// retention is a year, and would have deleted the KMS key that retained log groups are encrypted
+/// with. What a deletion keeps must stay usable: buckets with their policies, log groups with
+/// their streams and their key. (`tests/deploy_engine.rs` checks on the emulator what it can
+/// model: buckets, log groups, key and role outlive `destroy`; bucket policies it does not create.)
+#[test]
+fn what_a_stack_deletion_keeps_stays_usable() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        for (bid, b) in resources_of_type(&t, "AWS::S3::Bucket") {
+            assert!(retained(b), "{id} {bid}: buckets are retained");
+            for (pid, p) in resources_of_type(&t, "AWS::S3::BucketPolicy") {
+                if p["Properties"]["Bucket"] == json!({"Ref": bid}) {
+                    assert!(
+                        retained(p),
+                        "{id} {pid}: the retained bucket {bid} would be left without its policy"
+                    );
+                }
+            }
+        }
+        for (lid, l) in resources_of_type(&t, "AWS::Logs::LogGroup") {
+            assert!(
+                retained(l),
+                "{id} {lid}: a log group with {} days of retention is deleted with the stack",
+                l["Properties"]["RetentionInDays"]
+            );
+            if let Some(key) = l["Properties"]["KmsKeyId"]["Fn::GetAtt"][0].as_str() {
+                assert!(
+                    retained(resource(&t, key)),
+                    "{id} {lid}: the retained log group would be unreadable once {key} is deleted"
+                );
+            }
+        }
+        for (sid, s) in resources_of_type(&t, "AWS::Logs::LogStream") {
+            assert!(
+                retained(s),
+                "{id} {sid}: deleting a log stream deletes its events from a retained log group"
+            );
+        }
+    }
+}
+
+/// Issue #11: with `TreatMissingData: breaching`, the throttle, success-rate and Flink alarms went
+/// to ALARM (and e-mailed) as soon as a stack existed and nobody wrote to it yet; pattern 3 has no
+/// producer at all. Missing data means "no traffic" or "not running" for every alarm but one: the
+/// iterator-age alarm, where no data means no consumer calls GetRecords, which must still alarm.
+/// (The emulator does not evaluate alarms, so the template property that decides it is tested;
+/// README's alarm table gives the reason for each.)
+#[test]
+fn alarms_stay_quiet_on_an_idle_stack_but_not_when_the_consumer_stops() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        for (aid, a) in resources_of_type(&t, "AWS::CloudWatch::Alarm") {
+            let missing = &a["Properties"]["TreatMissingData"];
+            if aid == "StreamIteratorAgeAlarm" {
+                assert_eq!(
+                    missing, "breaching",
+                    "{id}: a stopped consumer sends no GetRecords, so missing iterator age must alarm"
+                );
+            } else {
+                assert_eq!(
+                    missing, "notBreaching",
+                    "{id} {aid}: missing data (no traffic, application not running) must not alarm \
+                     on an idle stack"
+                );
+            }
+        }
+    }
+}
+
+/// Issue #11: the fare endpoint had no concurrency limit, so a flood of requests could take the
+/// concurrency the account's other functions need. `FareReservedConcurrency` (default 20: the
+/// Flink job's async capacity and the usage plan's steady rate) reserves and caps it; 0 reserves
+/// none, for accounts whose concurrency quota leaves no room. (Lambda concurrency is not
+/// modelled by the emulator; the template property is tested.)
+#[test]
+fn the_fare_endpoint_cannot_starve_the_accounts_other_functions() {
+    let t = render("kds-kda-apigw");
+    let p = &t["Parameters"]["FareReservedConcurrency"];
+    assert_eq!(
+        (&p["Type"], &p["Default"], &p["MinValue"]),
+        (&json!("Number"), &json!("20"), &json!(0)),
+        "a flood of requests to the fare endpoint can starve the account's other functions"
+    );
+    assert_eq!(
+        resource(&t, "FareFunction")["Properties"]["ReservedConcurrentExecutions"],
+        json!({"Fn::If": ["HasFareReservedConcurrency", {"Ref": "FareReservedConcurrency"}, {"Ref": "AWS::NoValue"}]})
+    );
+    assert_eq!(
+        t["Conditions"]["HasFareReservedConcurrency"],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "FareReservedConcurrency"}, "0"]}]})
+    );
+}
+
+/// Every TLS-only statement (bucket, queue and topic policies) is written as the IAM User Guide's
+/// `Bool` example and the S3 Knowledge Center's `s3-bucket-ssl-requests-only` policy write it:
+/// Deny, any principal, `"aws:SecureTransport": "false"` (a string), and for buckets both the
+/// bucket and its objects. (Issue #11 asked for a JSON boolean; the AWS documentation writes the
+/// string, which is also what the emulator's Bool patch compares.)
+#[test]
+fn every_tls_statement_is_written_as_the_aws_documentation_shows() {
+    for id in PATTERN_IDS {
+        let t = render(id);
+        let mut found = 0;
+        for kind in [
+            "AWS::S3::BucketPolicy",
+            "AWS::SQS::QueuePolicy",
+            "AWS::SNS::TopicPolicy",
+        ] {
+            for (pid, p) in resources_of_type(&t, kind) {
+                for st in p["Properties"]["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .unwrap()
+                {
+                    if !st.to_string().contains("aws:SecureTransport") {
+                        continue;
+                    }
+                    found += 1;
+                    assert_eq!(
+                        (&st["Effect"], &st["Principal"], &st["Condition"]),
+                        (
+                            &json!("Deny"),
+                            &json!("*"),
+                            &json!({"Bool": {"aws:SecureTransport": "false"}})
+                        ),
+                        "{id} {pid}"
+                    );
+                    if kind == "AWS::S3::BucketPolicy" {
+                        let bucket = p["Properties"]["Bucket"]["Ref"].as_str().unwrap();
+                        assert_eq!(st["Action"], "s3:*", "{id} {pid}");
+                        assert_eq!(
+                            st["Resource"],
+                            json!([{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": format!("${{{bucket}.Arn}}/*")}]),
+                            "{id} {pid}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(found >= 1, "{id}: no TLS-only statement");
     }
 }

@@ -1,9 +1,11 @@
 //! Renders a pattern: each building block's handlebars fragment becomes a piece of JSON; the
-//! pieces are merged into one CloudFormation template, which is then checked before anyone writes
-//! it (see [`check`]).
+//! pieces are merged into one CloudFormation template, API Gateway deployments get ids that follow
+//! the API they snapshot (see [`deployment`]), and the template is checked before anyone writes it
+//! (see [`check`]).
 
 pub mod check;
 mod dashboard;
+pub mod deployment;
 pub mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -187,7 +189,8 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
     }
     template.insert("Resources".into(), Value::Object(resources));
     template.insert("Outputs".into(), outputs(&manifest));
-    let template = Value::Object(template);
+    let mut template = Value::Object(template);
+    deployment::suffix_deployment_ids(&mut template);
     check::check(&template).map_err(|problems| SynthError::InvalidTemplate {
         pattern: manifest.id.clone(),
         problems,
