@@ -2,7 +2,7 @@
 //! into `<target>/streamstack-assets/` under the names the templates reference.
 //!
 //! ```text
-//! mvn -B -q -f assets/flink-jobs/pom.xml -DskipTests package
+//! mvn -B -q -Dstyle.color=never -f assets/flink-jobs/pom.xml -DskipTests package
 //! ```
 //!
 //! Batch mode, every plugin version pinned, so once the dependencies are in the local Maven
@@ -102,6 +102,7 @@ pub fn maven(project: &Path) -> Command {
     let mut cmd = Command::new("mvn");
     cmd.arg("-B")
         .arg("-q")
+        .arg("-Dstyle.color=never")
         .arg("-f")
         .arg(project.join("pom.xml"))
         .current_dir(project);

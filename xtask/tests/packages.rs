@@ -54,7 +54,16 @@ fn producer_zip_is_a_deterministic_static_x86_64_binary() {
 /// Names of every entry of a jar, and the text of its manifest.
 fn jar_contents(jar: &[u8]) -> (Vec<String>, String) {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(jar)).expect("a jar is a zip");
-    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| {
+            archive
+                .by_index(i)
+                .expect("entry")
+                .name()
+                .expect("entry name")
+                .into_owned()
+        })
+        .collect();
     let mut manifest = String::new();
     std::io::Read::read_to_string(
         &mut archive.by_name("META-INF/MANIFEST.MF").expect("a manifest"),
@@ -64,10 +73,12 @@ fn jar_contents(jar: &[u8]) -> (Vec<String>, String) {
     (names, manifest)
 }
 
-/// Each shipped jar starts its job, carries the Kinesis connector, and leaves Flink itself to
-/// the service (`provided`): no Flink runtime or DataStream API classes inside.
+/// Each shipped jar starts its job, carries its Kinesis source, and leaves Flink itself to the
+/// service (`provided`): no Flink class at all inside. The source is the project's own
+/// (`io.streamstack.flink.common.kinesis`): the Flink Kinesis connector 6.x is not served by the
+/// package registry this project builds from (see the README).
 #[test]
-fn flink_jars_hold_their_job_and_the_connector_but_no_flink_runtime() {
+fn flink_jars_hold_their_job_and_kinesis_source_but_no_flink() {
     for job in xtask::flink::FLINK_JOBS {
         let path = paths::assets_dir().join(job.asset);
         let jar = std::fs::read(&path).unwrap_or_else(|e| {
@@ -87,23 +98,16 @@ fn flink_jars_hold_their_job_and_the_connector_but_no_flink_runtime() {
         let class = |c: &str| format!("{}.class", c.replace('.', "/"));
         for wanted in [
             class(job.main_class),
-            class("org.apache.flink.connector.kinesis.source.KinesisStreamsSource"),
+            class("io.streamstack.flink.common.kinesis.KinesisStreamsSource"),
             class("io.streamstack.flink.common.KplDeaggregator"),
         ] {
             assert!(names.contains(&wanted), "{} lacks {wanted}", job.asset);
         }
-        for provided in [
-            "org/apache/flink/streaming/api/environment/",
-            "org/apache/flink/runtime/",
-            "org/apache/flink/api/common/functions/",
-            "org/apache/flink/configuration/Configuration.class",
-        ] {
-            assert!(
-                !names.iter().any(|n| n.starts_with(provided)),
-                "{} shades Flink itself in ({provided})",
-                job.asset
-            );
-        }
+        let flink: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with("org/apache/flink/"))
+            .collect();
+        assert!(flink.is_empty(), "{} shades Flink in: {flink:?}", job.asset);
         assert!(
             !names.iter().any(|n| n.starts_with("META-INF/")
                 && (n.ends_with(".SF") || n.ends_with(".RSA") || n.ends_with(".DSA"))),
