@@ -13,7 +13,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType};
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use support::moto::moto;
 
 const CLIENTS: usize = 8;
@@ -107,39 +107,16 @@ fn concurrent_put_records_keep_every_acknowledged_record_exactly_once() {
         }
 
         // Read every shard back from TRIM_HORIZON.
-        let shards = client
-            .list_shards()
-            .stream_name(stream)
-            .send()
+        let read: Vec<((String, String), String)> = support::kinesis::all_records(&client, stream)
             .await
-            .unwrap()
-            .shards
-            .unwrap_or_default();
-        let mut read: Vec<((String, String), String)> = Vec::new();
-        for shard in shards {
-            let mut it = client
-                .get_shard_iterator()
-                .stream_name(stream)
-                .shard_id(&shard.shard_id)
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .unwrap()
-                .shard_iterator;
-            while let Some(i) = it {
-                let page = client.get_records().shard_iterator(i).send().await.unwrap();
-                if page.records.is_empty() {
-                    break;
-                }
-                for r in page.records {
-                    read.push((
-                        (shard.shard_id.clone(), r.sequence_number),
-                        String::from_utf8(r.data.into_inner()).unwrap(),
-                    ));
-                }
-                it = page.next_shard_iterator;
-            }
-        }
+            .into_iter()
+            .map(|(shard, r)| {
+                (
+                    (shard, r.sequence_number),
+                    String::from_utf8(r.data.into_inner()).unwrap(),
+                )
+            })
+            .collect();
         (acked, read)
     });
 

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use aws_sdk_kinesis::types::{ShardIteratorType, StreamMode, StreamModeDetails};
+use aws_sdk_kinesis::types::{StreamMode, StreamModeDetails};
 use serde_json::Value;
 use support::moto::{block_on, moto, Moto};
 
@@ -41,50 +41,26 @@ fn create_stream(m: &Moto, name: &str, shards: Option<i32>) {
 /// Every user record in the stream: (shard id, partition key, data), de-aggregated.
 fn read_back(m: &Moto, name: &str) -> Vec<(String, String, String)> {
     let client = kinesis(m);
-    block_on(async {
-        let shards = client
-            .list_shards()
-            .stream_name(name)
-            .send()
-            .await
-            .unwrap()
-            .shards
-            .unwrap_or_default();
-        let mut out = Vec::new();
-        for shard in shards {
-            let mut it = client
-                .get_shard_iterator()
-                .stream_name(name)
-                .shard_id(&shard.shard_id)
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .unwrap()
-                .shard_iterator;
-            while let Some(i) = it {
-                let page = client.get_records().shard_iterator(i).send().await.unwrap();
-                if page.records.is_empty() {
-                    break;
-                }
-                for r in &page.records {
-                    for u in kpl_aggregation::deaggregate(
-                        r.partition_key.as_deref().unwrap_or_default(),
-                        None,
-                        r.data.as_ref(),
-                        &r.sequence_number,
-                    ) {
-                        out.push((
-                            shard.shard_id.clone(),
-                            u.partition_key.to_string(),
-                            String::from_utf8(u.data.to_vec()).unwrap(),
-                        ));
-                    }
-                }
-                it = page.next_shard_iterator;
-            }
-        }
-        out
-    })
+    let records = block_on(support::kinesis::all_records(&client, name));
+    records
+        .into_iter()
+        .flat_map(|(shard, r)| {
+            kpl_aggregation::deaggregate(
+                r.partition_key.as_deref().unwrap_or_default(),
+                None,
+                r.data.as_ref(),
+                &r.sequence_number,
+            )
+            .into_iter()
+            .map(move |u| {
+                (
+                    shard.clone(),
+                    u.partition_key.to_string(),
+                    String::from_utf8(u.data.to_vec()).unwrap(),
+                )
+            })
+        })
+        .collect()
 }
 
 /// A JSON-lines file of `n` distinct records of about 100 bytes.
