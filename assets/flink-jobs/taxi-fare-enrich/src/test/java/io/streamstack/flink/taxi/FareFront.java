@@ -1,5 +1,7 @@
 package io.streamstack.flink.taxi;
 
+import io.streamstack.flink.common.testing.ChildProcesses;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -119,20 +121,7 @@ final class FareFront implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // already closed
-        }
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroy();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.stop(process, stdin, 15);
     }
 
     private static String read(Path p) {

@@ -178,19 +178,6 @@ public final class MotoEmulator implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // already closed
-        }
-        try {
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroy();
-                process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.stop(process, stdin, 10);
     }
 }
