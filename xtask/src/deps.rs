@@ -280,3 +280,36 @@ pub fn require_java() -> Result<(), MissingTool> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct MissingTool(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn javac_versions_parse_old_and_new_styles() {
+        assert_eq!(javac_major("javac 17.0.15"), Some(17));
+        assert_eq!(javac_major("javac 21"), Some(21));
+        assert_eq!(javac_major("javac 25-ea"), Some(25));
+        assert_eq!(javac_major("javac 1.8.0_292"), Some(8));
+        assert_eq!(javac_major("Picked up JAVA_TOOL_OPTIONS"), None);
+        assert_eq!(javac_major(""), None);
+    }
+
+    #[test]
+    fn a_missing_jdk_or_maven_is_one_line_with_its_install_command() {
+        let missing = Check {
+            what: "Maven (mvn) for the Flink jobs".into(),
+            arch: None,
+            need: Need::Build,
+            missing: Some(JAVA_INSTALL.to_owned()),
+        };
+        assert_eq!(
+            missing.line(),
+            "MISSING  Maven (mvn) for the Flink jobs: apt-get install -y openjdk-17-jdk-headless maven"
+        );
+        // On this machine both are there (the build of the jobs needs them).
+        for c in check_java() {
+            assert_eq!(c.missing, None, "{}", c.line());
+        }
+    }
+}
