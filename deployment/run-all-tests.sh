@@ -49,7 +49,10 @@ mvn -B -f "$root/assets/flink-jobs/pom.xml" verify \
   -Dstreamstack.venv="$venv" \
   -Dstreamstack.producer="$STREAMSTACK_ASSETS_DIR/producer-x86_64/streamstack-producer" \
   -Dstreamstack.fareBootstrap="$STREAMSTACK_ASSETS_DIR/fare-endpoint-function-x86_64/bootstrap" \
-  -Dstreamstack.xtask="$target/debug/xtask" 2>&1 | tee -a "$log"
+  -Dstreamstack.xtask="$target/debug/xtask" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$log"
+# (Debian's Maven writes colour resets even in batch mode: stripped, so that the closing line
+# below stands alone on its line.)
+echo
 # One closing line for the whole run: cargo prints one per test binary (the last often a
 # doc-test binary with nothing in it); Surefire and Failsafe print a "Tests run:" total per
 # module and plugin (the per-class lines carry "Time elapsed" and are not counted again).
