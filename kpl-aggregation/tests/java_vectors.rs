@@ -141,10 +141,12 @@ fn expected(key: &str, data: &[u8]) -> Value {
     let records: Vec<Value> = deaggregate(key, None, data, "1")
         .into_iter()
         .map(|r| {
+            // Keys in alphabetical order: the same bytes whether serde_json keeps insertion order
+            // (its `preserve_order` feature, on in a workspace build) or sorts.
             json!({
-                "partition_key": r.partition_key.as_ref(),
-                "explicit_hash_key": r.explicit_hash_key.as_deref(),
                 "data_base64": B64.encode(&r.data),
+                "explicit_hash_key": r.explicit_hash_key.as_deref(),
+                "partition_key": r.partition_key.as_ref(),
             })
         })
         .collect();
