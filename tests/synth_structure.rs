@@ -1,5 +1,5 @@
-//! Structural assertions on the four rendered templates: what the spec (`shared/spec/patterns.md`)
-//! requires must be there, with the right values.
+//! Structural assertions on the four rendered templates: what `docs/architecture.md` says every stack
+//! contains must be there, with the right values.
 
 use serde_json::{json, Value};
 use streamstack::pattern::PATTERN_IDS;
