@@ -60,11 +60,11 @@ pub struct DeployArgs {
     /// `text` (default) or `json` (JSON lines on stdout, for CI).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub assets: crate::upload::AssetArgs,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 
