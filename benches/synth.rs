@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use streamstack::pattern::PATTERN_IDS;
-use streamstack::synth::{render_pattern, to_json, RenderOptions};
+use streamstack::render::{render_pattern, to_json, RenderOptions};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

@@ -25,8 +25,8 @@ pub struct DestroyArgs {
     /// `text` (default) or `json`.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 

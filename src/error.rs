@@ -17,7 +17,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<UsageError>().is_some()
         || err.downcast_ref::<NotYetAvailable>().is_some()
         || err
-            .downcast_ref::<crate::synth::SynthError>()
+            .downcast_ref::<crate::pattern::Error>()
+            .is_some_and(|e| e.is_usage())
+        || err
+            .downcast_ref::<crate::render::Error>()
             .is_some_and(|e| e.is_usage())
     {
         2

@@ -1,11 +1,17 @@
 //! streamstack: render, package and deploy four Amazon Kinesis streaming patterns.
 //!
 //! Where things are:
-//! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs) and `--param` checks;
-//! - [`render`]: handlebars fragments merged into one CloudFormation template, then checked;
+//! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), where they
+//!   and the fragments are loaded from (embedded, or `--templates DIR`), and `--param` checks;
+//! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
+//!   written as JSON or YAML text;
 //! - [`synth`]: the `synth` command (render every requested pattern, write atomically);
 //! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine;
 //! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
+//!
+//! Each layer has its own error type ([`pattern::Error`], [`render::Error`]) that says whether it
+//! is a usage error; [`error::exit_code`] maps them to exit codes. `render` uses `pattern`, the
+//! commands use both, and only `cli` and `main` use the commands.
 
 pub mod assets;
 pub mod aws;

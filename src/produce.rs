@@ -9,11 +9,11 @@ use crate::error::UsageError;
 /// Arguments of `streamstack produce`.
 #[derive(Debug, Args)]
 pub struct ProduceCommand {
+    /// The stream, the records (generator or file), the rate and when to stop.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub produce: kinesis_producer::cli::ProduceArgs,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 

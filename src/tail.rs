@@ -57,8 +57,8 @@ pub struct TailArgs {
     /// `text` (the data, a line per record) or `json` (a JSON object per record).
     #[arg(long, value_enum, default_value_t = TailOutput::Text)]
     pub output: TailOutput,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 

@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+use streamstack::pattern::sources::embedded_files;
 use streamstack::pattern::{parse_override, Manifest, PATTERN_IDS};
 use streamstack::render::check::{check, sub_variables};
-use streamstack::render::sources::embedded_files;
-use streamstack::synth::{render_pattern, RenderOptions};
+use streamstack::render::{render_pattern, RenderOptions};
 
 fn embedded(path: &str) -> &'static str {
     embedded_files().iter().find(|(p, _)| *p == path).unwrap().1

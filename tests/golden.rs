@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use streamstack::pattern::PATTERN_IDS;
-use streamstack::synth::{render_pattern, to_json, RenderOptions};
+use streamstack::render::{render_pattern, to_json, RenderOptions};
 
 #[test]
 fn rendered_templates_match_the_golden_files() {

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use streamstack::synth::{render_pattern, RenderOptions};
+use streamstack::render::{render_pattern, RenderOptions};
 
 /// The rendered script with the `Fn::Sub` variables resolved and its absolute paths under `root`.
 fn user_data(pattern: &str, root: &Path) -> String {

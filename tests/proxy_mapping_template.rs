@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use streamstack::synth::{render_pattern, RenderOptions};
+use streamstack::render::{render_pattern, RenderOptions};
 
 const STREAM: &str = "orders-DataStream-0123456789";
 

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use streamstack::pattern::PATTERN_IDS;
-use streamstack::synth::{render_pattern, RenderOptions};
+use streamstack::render::{render_pattern, RenderOptions};
 
 fn render(id: &str) -> Value {
     render_pattern(id, &RenderOptions::default()).unwrap()
@@ -888,7 +888,7 @@ fn iam_allows_never_use_wildcard_actions() {
 
 #[test]
 fn baked_asset_mode_drops_the_asset_parameters() {
-    use streamstack::synth::AssetMode;
+    use streamstack::render::AssetMode;
     let opts = RenderOptions {
         assets: AssetMode::Baked {
             bucket: "mybucket".into(),
@@ -915,7 +915,7 @@ fn baked_asset_mode_drops_the_asset_parameters() {
 fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() {
     use streamstack::pattern::Manifest;
     use streamstack::render::render_manifest;
-    use streamstack::synth::AssetMode;
+    use streamstack::render::AssetMode;
     let opts = RenderOptions {
         assets: AssetMode::Baked {
             bucket: "b".into(),
@@ -1091,7 +1091,7 @@ fn api_changes_reach_the_stage_and_unchanged_apis_keep_their_deployment() {
             "{pattern}"
         );
         let baked = RenderOptions {
-            assets: streamstack::synth::AssetMode::Baked {
+            assets: streamstack::render::AssetMode::Baked {
                 bucket: "b".into(),
                 solution: "s".into(),
                 version: "v1".into(),

@@ -7,8 +7,6 @@
 //! [`cli`] holds the `produce` command line shared by `streamstack produce` and the
 //! `streamstack-producer` binary that runs on the patterns' EC2 instances.
 
-#![warn(missing_docs)]
-
 pub mod backoff;
 #[cfg(feature = "sdk")]
 pub mod cli;

@@ -31,8 +31,6 @@
 //! * [`hash_key_for`] / [`hash_key_string`] compute the 128-bit hash key Kinesis derives from a
 //!   partition key (the big-endian integer of its MD5 digest).
 
-#![warn(missing_docs)]
-
 mod aggregate;
 mod deaggregate;
 mod proto;

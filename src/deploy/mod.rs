@@ -60,11 +60,11 @@ pub struct DeployArgs {
     /// `text` (default) or `json` (JSON lines on stdout, for CI).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub assets: crate::upload::AssetArgs,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 
@@ -218,7 +218,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
 
     let mut parameters: Vec<(String, String)> = plan.parameters.into_iter().collect();
     let needs_bucket = !plan.assets.is_empty();
-    let body = crate::synth::to_json(&plan.template);
+    let body = crate::render::to_json(&plan.template);
     let mut template_url = None;
     if needs_bucket || body.len() > TEMPLATE_BODY_LIMIT {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();

@@ -16,7 +16,7 @@ use clap::Args;
 use crate::assets::{self, Asset};
 use crate::error::UsageError;
 use crate::pattern::{Manifest, PATTERN_IDS};
-use crate::render::{render_manifest, AssetMode, RenderOptions};
+use crate::render::{render_manifest, to_json, AssetMode, RenderOptions};
 
 pub use names::{check_bucket, check_key_segment};
 
@@ -82,7 +82,7 @@ pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
     for id in PATTERN_IDS {
         let rendered = render_manifest(&Manifest::load(id, None)?, &opts)?;
         referenced.extend(rendered.assets.iter().map(|a| (a.clone(), ())));
-        templates.push((id, crate::synth::to_json(&rendered.template)));
+        templates.push((id, to_json(&rendered.template)));
     }
     let (mut shipped, mut missing): (Vec<&Asset>, Vec<String>) = (Vec::new(), Vec::new());
     for name in referenced.keys() {

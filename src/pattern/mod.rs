@@ -3,15 +3,13 @@
 //! `--templates DIR` can override any of them.
 
 mod params;
+pub mod sources;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
-
-use crate::render::sources;
-use crate::synth::SynthError;
 
 pub use params::{parse_override, ParamOverride};
 
@@ -22,6 +20,81 @@ pub const PATTERN_IDS: [&str; 4] = [
     "kds-kdf-s3",
     "kds-kda-apigw",
 ];
+
+/// Errors of loading manifests and template sources and of checking `--param` overrides.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A pattern id that does not exist.
+    #[error("unknown pattern `{name}`; allowed: {}", PATTERN_IDS.join(", "))]
+    UnknownPattern {
+        /// The bad name.
+        name: String,
+    },
+    /// `--param` without `NAME=VALUE`.
+    #[error("`--param {arg}` is not NAME=VALUE")]
+    BadParameterSyntax {
+        /// The bad argument.
+        arg: String,
+    },
+    /// A parameter the pattern does not have.
+    #[error("unknown parameter `{name}` for pattern {pattern}; allowed: {allowed}")]
+    UnknownParameter {
+        /// The bad name.
+        name: String,
+        /// The pattern(s) checked.
+        pattern: String,
+        /// The parameter names allowed.
+        allowed: String,
+    },
+    /// A parameter value outside its constraints.
+    #[error("parameter `{name}` value `{value}` is not allowed: {reason}")]
+    BadParameterValue {
+        /// Parameter name.
+        name: String,
+        /// The bad value.
+        value: String,
+        /// What is allowed.
+        reason: String,
+    },
+    /// A manifest that does not parse or is inconsistent.
+    #[error("manifest {file}: {message}")]
+    Manifest {
+        /// File name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file that is neither embedded nor in `--templates`.
+    #[error("no such template source `{name}`")]
+    MissingSource {
+        /// The missing file.
+        name: String,
+    },
+    /// Reading a source file failed.
+    #[error("cannot read `{path}`: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Whether this error is the user's bad input (exit code 2) rather than a broken manifest
+    /// (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            Error::UnknownPattern { .. }
+            | Error::BadParameterSyntax { .. }
+            | Error::UnknownParameter { .. }
+            | Error::BadParameterValue { .. }
+            | Error::MissingSource { .. }
+            | Error::Io { .. } => true,
+            Error::Manifest { .. } => false,
+        }
+    }
+}
 
 /// One CloudFormation parameter with its constraints and console metadata.
 #[derive(Debug, Clone, Deserialize)]
@@ -136,9 +209,9 @@ pub struct Manifest {
 
 impl Manifest {
     /// Loads pattern `id`, resolving shared parameters. `templates_dir` overrides embedded files.
-    pub fn load(id: &str, templates_dir: Option<&Path>) -> Result<Manifest, SynthError> {
+    pub fn load(id: &str, templates_dir: Option<&Path>) -> Result<Manifest, Error> {
         if !PATTERN_IDS.contains(&id) {
-            return Err(SynthError::UnknownPattern {
+            return Err(Error::UnknownPattern {
                 name: id.to_string(),
             });
         }
@@ -149,19 +222,18 @@ impl Manifest {
     }
 
     /// Parses manifest text for pattern `id` against the shared parameter table text.
-    pub fn parse(id: &str, shared_text: &str, text: &str) -> Result<Manifest, SynthError> {
+    pub fn parse(id: &str, shared_text: &str, text: &str) -> Result<Manifest, Error> {
         let file = format!("{id}.yaml");
         let shared: SharedFile =
-            serde_yaml_ng::from_str(shared_text).map_err(|e| SynthError::Manifest {
+            serde_yaml_ng::from_str(shared_text).map_err(|e| Error::Manifest {
                 file: "shared.yaml".to_string(),
                 message: e.to_string(),
             })?;
-        let raw: ManifestFile =
-            serde_yaml_ng::from_str(text).map_err(|e| SynthError::Manifest {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
-        let bad = |message: String| SynthError::Manifest {
+        let raw: ManifestFile = serde_yaml_ng::from_str(text).map_err(|e| Error::Manifest {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let bad = |message: String| Error::Manifest {
             file: file.clone(),
             message,
         };
@@ -223,11 +295,11 @@ impl Manifest {
 
     /// Checks `--param` overrides against this manifest: the name must exist and the value must
     /// satisfy the parameter's constraints.
-    pub fn check_overrides(&self, overrides: &[(String, String)]) -> Result<(), SynthError> {
+    pub fn check_overrides(&self, overrides: &[(String, String)]) -> Result<(), Error> {
         for (name, value) in overrides {
             let param = self
                 .parameter(name)
-                .ok_or_else(|| SynthError::UnknownParameter {
+                .ok_or_else(|| Error::UnknownParameter {
                     name: name.clone(),
                     pattern: self.id.clone(),
                     allowed: self
@@ -237,7 +309,7 @@ impl Manifest {
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
-            params::check_value(param, value).map_err(|reason| SynthError::BadParameterValue {
+            params::check_value(param, value).map_err(|reason| Error::BadParameterValue {
                 name: name.clone(),
                 value: value.clone(),
                 reason,
@@ -245,6 +317,31 @@ impl Manifest {
         }
         Ok(())
     }
+}
+
+/// Checks that every `--param` override names a parameter of at least one of `manifests` (an
+/// override applies to each pattern that has the parameter); `ids` names the patterns in the error.
+pub fn check_override_names(
+    manifests: &[Manifest],
+    ids: &[String],
+    overrides: &[(String, String)],
+) -> Result<(), Error> {
+    for (name, _) in overrides {
+        if !manifests.iter().any(|m| m.parameter(name).is_some()) {
+            let mut allowed: Vec<&str> = manifests
+                .iter()
+                .flat_map(|m| m.parameters.iter().map(|p| p.name.as_str()))
+                .collect();
+            allowed.sort_unstable();
+            allowed.dedup();
+            return Err(Error::UnknownParameter {
+                name: name.clone(),
+                pattern: ids.join(", "),
+                allowed: allowed.join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn string_or_number<'de, D>(de: D) -> Result<Option<String>, D::Error>

@@ -1,16 +1,16 @@
 //! `--param K=V` parsing and the parameter constraint checks CloudFormation would apply.
 
+use super::Error;
 use super::Parameter;
-use crate::synth::SynthError;
 
 /// A parsed `--param NAME=VALUE` argument.
 pub type ParamOverride = (String, String);
 
 /// Parses `NAME=VALUE` (the value may be empty and may contain `=`).
-pub fn parse_override(arg: &str) -> Result<ParamOverride, SynthError> {
+pub fn parse_override(arg: &str) -> Result<ParamOverride, Error> {
     match arg.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
-        _ => Err(SynthError::BadParameterSyntax {
+        _ => Err(Error::BadParameterSyntax {
             arg: arg.to_string(),
         }),
     }

@@ -6,7 +6,6 @@
 pub mod check;
 mod dashboard;
 pub mod deployment;
-pub mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -15,8 +14,42 @@ use std::sync::{Arc, Mutex};
 use handlebars::Handlebars;
 use serde_json::{json, Map, Value};
 
-use crate::pattern::Manifest;
-use crate::synth::SynthError;
+use crate::pattern::{self, sources, Manifest};
+
+/// Errors of rendering a pattern to a checked template.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Loading the manifest or a fragment, or checking the `--param` overrides, failed.
+    #[error(transparent)]
+    Pattern(#[from] pattern::Error),
+    /// A fragment that does not render to valid JSON.
+    #[error("template fragment {file}: {message}")]
+    Fragment {
+        /// File name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The rendered template failed its checks.
+    #[error("rendered template of {pattern} is invalid: {}", problems.join("; "))]
+    InvalidTemplate {
+        /// Pattern id.
+        pattern: String,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
+}
+
+impl Error {
+    /// Whether this error is the user's bad input (exit code 2) rather than a broken template
+    /// (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            Error::Pattern(e) => e.is_usage(),
+            Error::Fragment { .. } | Error::InvalidTemplate { .. } => false,
+        }
+    }
+}
 
 /// Where the templates load their code assets from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,13 +97,13 @@ pub struct Rendered {
 const ASSET_PARAMETERS: [&str; 2] = ["AssetBucket", "AssetPrefix"];
 
 /// Renders pattern `id` to a checked CloudFormation template.
-pub fn render_pattern(id: &str, opts: &RenderOptions) -> Result<Value, SynthError> {
+pub fn render_pattern(id: &str, opts: &RenderOptions) -> Result<Value, Error> {
     let manifest = Manifest::load(id, opts.templates_dir.as_deref())?;
     render_manifest(&manifest, opts).map(|r| r.template)
 }
 
 /// Renders an already loaded manifest to a checked CloudFormation template.
-pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered, SynthError> {
+pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered, Error> {
     manifest.check_overrides(&opts.overrides)?;
     let mut manifest = manifest.clone();
     for (name, value) in &opts.overrides {
@@ -132,16 +165,16 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         let file = format!("{block}.json.hbs");
         let text = hb
             .render_template(&source, &context)
-            .map_err(|e| SynthError::Fragment {
+            .map_err(|e| Error::Fragment {
                 file: file.clone(),
                 message: e.to_string(),
             })?;
-        let piece: Value = serde_json::from_str(&text).map_err(|e| SynthError::Fragment {
+        let piece: Value = serde_json::from_str(&text).map_err(|e| Error::Fragment {
             file: file.clone(),
             message: format!("rendered text is not valid JSON: {e}"),
         })?;
         let Value::Object(piece) = piece else {
-            return Err(SynthError::Fragment {
+            return Err(Error::Fragment {
                 file,
                 message: "must render to a JSON object".to_string(),
             });
@@ -152,7 +185,7 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
                 ("Conditions", Value::Object(m)) => merge_unique(&mut conditions, m, &file)?,
                 ("Dashboard", Value::Array(s)) => sections.extend(s),
                 (other, _) => {
-                    return Err(SynthError::Fragment {
+                    return Err(Error::Fragment {
                         file,
                         message: format!(
                             "unexpected top-level key `{other}` (allowed: Resources, Conditions, Dashboard)"
@@ -164,7 +197,7 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
     }
     add_alarm_actions(&mut resources);
     if !sections.is_empty() {
-        let dashboard = dashboard::resource(&sections).map_err(|message| SynthError::Fragment {
+        let dashboard = dashboard::resource(&sections).map_err(|message| Error::Fragment {
             file: "dashboard sections".to_string(),
             message,
         })?;
@@ -191,12 +224,27 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
     template.insert("Outputs".into(), outputs(&manifest));
     let mut template = Value::Object(template);
     deployment::suffix_deployment_ids(&mut template);
-    check::check(&template).map_err(|problems| SynthError::InvalidTemplate {
+    check::check(&template).map_err(|problems| Error::InvalidTemplate {
         pattern: manifest.id.clone(),
         problems,
     })?;
     let assets = used_assets.lock().map(|a| a.clone()).unwrap_or_default();
     Ok(Rendered { template, assets })
+}
+
+/// The template as JSON text: 2-space indentation, trailing newline.
+pub fn to_json(template: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(template).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The template as YAML text.
+pub fn to_yaml(template: &Value) -> Result<String, Error> {
+    serde_yaml_ng::to_string(template).map_err(|e| Error::Fragment {
+        file: "yaml output".to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// `{{asset_path 'name.zip'}}`: the S3 key of a code asset, as text for a `Fn::Sub` string.
@@ -240,10 +288,10 @@ fn merge_unique(
     into: &mut Map<String, Value>,
     from: Map<String, Value>,
     file: &str,
-) -> Result<(), SynthError> {
+) -> Result<(), Error> {
     for (k, v) in from {
         if into.contains_key(&k) {
-            return Err(SynthError::Fragment {
+            return Err(Error::Fragment {
                 file: file.to_string(),
                 message: format!("logical id `{k}` is defined twice"),
             });

@@ -21,14 +21,14 @@ pub struct UploadArgs {
     /// Patterns whose assets to upload (default: all four).
     #[arg(value_name = "PATTERN")]
     pub patterns: Vec<String>,
+    /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub assets: AssetArgs,
     /// `text` (default) or `json` (one object on stdout).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+    /// `--profile` and `--region`.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub aws: AwsArgs,
 }
 

@@ -4,8 +4,6 @@
 //! The pipeline lives here so it can be tested without Lambda; `main.rs` only wires it to
 //! `lambda_runtime`. Settings come from environment variables, see [`config::Config`].
 
-#![warn(missing_docs)]
-
 pub mod buffer;
 pub mod config;
 pub mod emit;

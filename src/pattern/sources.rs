@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::synth::SynthError;
+use super::Error;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_sources.rs"));
@@ -14,11 +14,11 @@ pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
     embedded::FILES
 }
 
-fn load(folder: &str, name: &str, dir: Option<&Path>) -> Result<String, SynthError> {
+fn load(folder: &str, name: &str, dir: Option<&Path>) -> Result<String, Error> {
     if let Some(dir) = dir {
         let path = dir.join(name);
         if path.is_file() {
-            return std::fs::read_to_string(&path).map_err(|e| SynthError::Io {
+            return std::fs::read_to_string(&path).map_err(|e| Error::Io {
                 path: path.display().to_string(),
                 message: e.to_string(),
             });
@@ -29,15 +29,15 @@ fn load(folder: &str, name: &str, dir: Option<&Path>) -> Result<String, SynthErr
         .iter()
         .find(|(path, _)| *path == key)
         .map(|(_, text)| (*text).to_string())
-        .ok_or(SynthError::MissingSource { name: key })
+        .ok_or(Error::MissingSource { name: key })
 }
 
 /// The text of manifest file `name` (e.g. `kds-kdf-s3.yaml`).
-pub fn manifest(name: &str, dir: Option<&Path>) -> Result<String, SynthError> {
+pub fn manifest(name: &str, dir: Option<&Path>) -> Result<String, Error> {
     load("patterns", name, dir)
 }
 
 /// The handlebars text of building block `block` (file `<block>.json.hbs`).
-pub fn fragment(block: &str, dir: Option<&Path>) -> Result<String, SynthError> {
+pub fn fragment(block: &str, dir: Option<&Path>) -> Result<String, Error> {
     load("templates", &format!("{block}.json.hbs"), dir)
 }
