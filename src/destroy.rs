@@ -42,7 +42,19 @@ pub fn run(args: &DestroyArgs) -> anyhow::Result<()> {
 
 /// Deletes the stack with the clients of `config`: refused when it does not exist or has
 /// termination protection on; optionally empties its buckets first; follows the deletion.
+/// Expired credentials fail with one line naming the profile.
 pub async fn destroy(
+    args: &DestroyArgs,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    delete(args, config, polling, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn delete(
     args: &DestroyArgs,
     config: &SdkConfig,
     polling: &Polling,

@@ -33,7 +33,14 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
 }
 
 /// Shows the stack's status, outputs, last events and alarm states with the clients of `config`.
+/// Expired credentials fail with one line naming the profile.
 pub async fn status(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::Result<()> {
+    show(args, config, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::Result<()> {
     let name = args.stack.as_str();
     let cfn = Client::new(config);
     let Some(state) = stack::describe_stack(&cfn, name).await? else {

@@ -79,12 +79,13 @@ impl Polling {
     }
 }
 
-/// The error of a failed call, as one line: `context: Code: message`.
+/// The error of a failed call, as one line: `context: Code: message` (see
+/// [`crate::aws::sdk_error`]; expired credentials are recognised there).
 fn fail<E>(context: impl std::fmt::Display, err: &SdkError<E, HttpResponse>) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    anyhow::anyhow!("{context}: {}", crate::aws::describe(err))
+    crate::aws::sdk_error(context, err)
 }
 
 /// Whether the call failed because the stack does not exist.

@@ -169,8 +169,20 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
 }
 
 /// Deploys a prepared plan with the clients of `config`: resolve the stack, stage the template,
-/// plan, execute and follow, report.
+/// plan, execute and follow, report. Expired credentials fail with one line naming the profile.
 pub async fn deploy(
+    args: &DeployArgs,
+    plan: Plan,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    steps(args, plan, config, polling, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn steps(
     args: &DeployArgs,
     plan: Plan,
     config: &SdkConfig,
