@@ -82,6 +82,78 @@ where
     simplify(&line)
 }
 
+/// A call refused because the credentials have expired (`ExpiredToken`,
+/// `ExpiredTokenException`). [`name_profile`] turns it into one line naming the profile.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {detail}")]
+pub struct ExpiredCredentials {
+    /// What was being done, e.g. ``cannot read stack `orders` ``.
+    pub context: String,
+    /// The error code the service or the credential provider gave.
+    pub code: String,
+    /// The error as one line (see [`describe`]).
+    pub detail: String,
+}
+
+const EXPIRED_CODES: [&str; 2] = ["ExpiredToken", "ExpiredTokenException"];
+
+/// The error of a failed call: `context: ` and the [`describe`] line; an [`ExpiredCredentials`]
+/// when the credentials have expired.
+pub fn sdk_error<E>(
+    context: impl std::fmt::Display,
+    err: &SdkError<E, HttpResponse>,
+) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let detail = describe(err);
+    let code = error_code(err)
+        .filter(|c| EXPIRED_CODES.contains(c))
+        .map(str::to_string)
+        .or_else(|| {
+            // A credential provider's error (e.g. an expired SSO token) is not a service error.
+            let text = format!("{}", DisplayErrorContext(err));
+            EXPIRED_CODES
+                .iter()
+                .rev()
+                .find(|c| text.contains(*c))
+                .map(|c| c.to_string())
+        });
+    match code {
+        Some(code) => ExpiredCredentials {
+            context: context.to_string(),
+            code,
+            detail,
+        }
+        .into(),
+        None => anyhow::anyhow!("{context}: {detail}"),
+    }
+}
+
+/// The profile the credentials come from: `--profile`, else `AWS_PROFILE`, else `default`.
+pub fn profile_name(args: &AwsArgs) -> String {
+    args.profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// Replaces an [`ExpiredCredentials`] error with one line naming the profile and how to refresh
+/// it; other errors are returned as they are.
+pub fn name_profile(err: anyhow::Error, args: &AwsArgs) -> anyhow::Error {
+    let Some(expired) = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<ExpiredCredentials>())
+    else {
+        return err;
+    };
+    let profile = profile_name(args);
+    anyhow::anyhow!(
+        "the AWS credentials of profile `{profile}` have expired ({}); refresh them (e.g. `aws sso login --profile {profile}`) and try again",
+        expired.code
+    )
+}
+
 /// The text of the first `<tag>...</tag>` in `xml`.
 fn xml_text(xml: &str, tag: &str) -> Option<String> {
     let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;

@@ -3,13 +3,14 @@
 
 use std::io::IsTerminal;
 
+use aws_config::SdkConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use clap::Args;
 
 use crate::aws::{describe, AwsArgs};
-use crate::deploy::events;
-use crate::deploy::stack::{self, OutputMode};
+use crate::cfn::{events, root_cause, stack, Client, Polling};
 use crate::error::UsageError;
+use crate::output::{OutputArgs, OutputMode, Printer};
 
 /// Arguments of `streamstack destroy`.
 #[derive(Debug, Args)]
@@ -22,9 +23,9 @@ pub struct DestroyArgs {
     /// Empty the stack's S3 buckets (all object versions) before deleting; retained buckets stay, empty.
     #[arg(long)]
     pub empty_buckets: bool,
-    /// `text` (default) or `json`.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    pub output: String,
+    /// `--output text|json`.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -32,18 +33,35 @@ pub struct DestroyArgs {
 
 /// Runs `streamstack destroy`.
 pub fn run(args: &DestroyArgs) -> anyhow::Result<()> {
-    crate::aws::runtime()?.block_on(destroy(args))
+    let out = Printer::new(args.output.output);
+    crate::aws::runtime()?.block_on(async {
+        let config = crate::aws::sdk_config(&args.aws).await?;
+        destroy(args, &config, &Polling::default(), &out).await
+    })
 }
 
-async fn destroy(args: &DestroyArgs) -> anyhow::Result<()> {
-    let mode = if args.output == "json" {
-        OutputMode::Json
-    } else {
-        OutputMode::Text
-    };
+/// Deletes the stack with the clients of `config`: refused when it does not exist or has
+/// termination protection on; optionally empties its buckets first; follows the deletion.
+/// Expired credentials fail with one line naming the profile.
+pub async fn destroy(
+    args: &DestroyArgs,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    delete(args, config, polling, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn delete(
+    args: &DestroyArgs,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
     let name = args.stack.as_str();
-    let config = crate::aws::sdk_config(&args.aws).await?;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let cfn = Client::new(config);
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
         anyhow::bail!("stack `{name}` does not exist");
     };
@@ -57,30 +75,32 @@ async fn destroy(args: &DestroyArgs) -> anyhow::Result<()> {
             ))
             .into());
         }
-        if !stack::confirm(&format!("Delete stack {name} ({})?", state.status))? {
-            eprintln!("not deleted");
+        if !crate::output::confirm(&format!("Delete stack {name} ({})?", state.status))? {
+            out.err("not deleted");
             return Ok(());
         }
     }
     if args.empty_buckets {
-        let s3 = aws_sdk_s3::Client::new(&config);
+        let s3 = aws_sdk_s3::Client::new(config);
         for bucket in stack::physical_ids(&cfn, name, "AWS::S3::Bucket").await? {
             let n = empty_bucket(&s3, &bucket).await?;
-            eprintln!("emptied s3://{bucket} ({n} object versions and delete markers)");
+            out.err(&format!(
+                "emptied s3://{bucket} ({n} object versions and delete markers)"
+            ));
         }
     }
-    let (state, evs) = stack::delete_and_follow(&cfn, name, mode).await?;
+    let (state, evs) = stack::delete_and_follow(&cfn, name, out, polling).await?;
     if events::is_failure(&state.status) {
-        for l in stack::explain_failure(&cfn, name, &evs, &state).await {
-            eprintln!("{l}");
+        for l in root_cause::explain_failure(&cfn, name, &evs, &state).await {
+            out.err(&l);
         }
         anyhow::bail!("deletion of {name} failed: {}", state.status);
     }
-    match mode {
-        OutputMode::Text => println!("stack {name}: DELETE_COMPLETE"),
-        OutputMode::Json => println!(
-            "{}",
-            serde_json::json!({"type": "result", "status": "DELETE_COMPLETE", "stack": name})
+    match out.mode() {
+        OutputMode::Text => out.out(&format!("stack {name}: DELETE_COMPLETE")),
+        OutputMode::Json => out.out(
+            &serde_json::json!({"type": "result", "status": "DELETE_COMPLETE", "stack": name})
+                .to_string(),
         ),
     }
     Ok(())

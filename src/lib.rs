@@ -6,7 +6,8 @@
 //! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
 //!   written as JSON or YAML text;
 //! - [`synth`]: the `synth` command (render every requested pattern, write atomically);
-//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine;
+//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine; [`cfn`]: every
+//!   CloudFormation call it makes; [`output`]: `--output text|json` and printing;
 //! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
 //!
 //! Each layer has its own error type ([`pattern::Error`], [`render::Error`]) that says whether it
@@ -15,12 +16,14 @@
 
 pub mod assets;
 pub mod aws;
+pub mod cfn;
 pub mod cli;
 pub mod deploy;
 pub mod destroy;
 pub mod dist;
 pub mod error;
 pub mod fsutil;
+pub mod output;
 pub mod pattern;
 pub mod produce;
 pub mod render;

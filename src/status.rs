@@ -1,10 +1,11 @@
 //! `streamstack status STACK`: status, outputs, the last events and the state of the stack's alarms.
 
+use aws_config::SdkConfig;
 use clap::Args;
 
 use crate::aws::{describe, AwsArgs};
-use crate::deploy::events;
-use crate::deploy::stack;
+use crate::cfn::{events, stack, Client};
+use crate::output::{OutputArgs, OutputMode, Printer};
 
 /// Arguments of `streamstack status`.
 #[derive(Debug, Args)]
@@ -14,9 +15,9 @@ pub struct StatusArgs {
     /// How many recent events to show.
     #[arg(long, default_value_t = 10)]
     pub events: usize,
-    /// `text` (default) or `json`.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    pub output: String,
+    /// `--output text|json`.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -24,25 +25,35 @@ pub struct StatusArgs {
 
 /// Runs `streamstack status`.
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
-    crate::aws::runtime()?.block_on(status(args))
+    let out = Printer::new(args.output.output);
+    crate::aws::runtime()?.block_on(async {
+        let config = crate::aws::sdk_config(&args.aws).await?;
+        status(args, &config, &out).await
+    })
 }
 
-async fn status(args: &StatusArgs) -> anyhow::Result<()> {
+/// Shows the stack's status, outputs, last events and alarm states with the clients of `config`.
+/// Expired credentials fail with one line naming the profile.
+pub async fn status(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::Result<()> {
+    show(args, config, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::Result<()> {
     let name = args.stack.as_str();
-    let config = crate::aws::sdk_config(&args.aws).await?;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let cfn = Client::new(config);
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
         anyhow::bail!("stack `{name}` does not exist");
     };
-    let mut recent = stack::stack_events(&cfn, name, args.events).await?;
+    let mut recent = events::stack_events(&cfn, name, args.events).await?;
     recent.truncate(args.events);
     recent.reverse();
     let alarm_names = stack::physical_ids(&cfn, name, "AWS::CloudWatch::Alarm").await?;
-    let alarms = alarm_states(&config, &alarm_names).await?;
-    if args.output == "json" {
-        println!(
-            "{}",
-            serde_json::json!({
+    let alarms = alarm_states(config, &alarm_names).await?;
+    if out.mode() == OutputMode::Json {
+        out.out(
+            &serde_json::json!({
                 "stack": name,
                 "status": state.status,
                 "reason": state.reason,
@@ -50,11 +61,12 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
                 "events": recent,
                 "alarms": alarms.iter().map(|(n, s)| serde_json::json!({"name": n, "state": s})).collect::<Vec<_>>(),
             })
+            .to_string(),
         );
         return Ok(());
     }
-    println!("stack   {name}");
-    println!(
+    out.out(&format!("stack   {name}"));
+    out.out(&format!(
         "status  {}{}",
         state.status,
         state
@@ -62,24 +74,24 @@ async fn status(args: &StatusArgs) -> anyhow::Result<()> {
             .as_deref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default()
-    );
-    println!("\noutputs");
+    ));
+    out.out("\noutputs");
     if state.outputs.is_empty() {
-        println!("  (none reported)");
+        out.out("  (none reported)");
     }
     for (k, v) in &state.outputs {
-        println!("  {k} = {v}");
+        out.out(&format!("  {k} = {v}"));
     }
-    println!("\nlast events");
+    out.out("\nlast events");
     for e in &recent {
-        println!("  {}", events::line(e, false));
+        out.out(&format!("  {}", events::line(e, false)));
     }
-    println!("\nalarms");
+    out.out("\nalarms");
     if alarms.is_empty() {
-        println!("  (none reported)");
+        out.out("  (none reported)");
     }
     for (n, s) in &alarms {
-        println!("  {s:<17} {n}");
+        out.out(&format!("  {s:<17} {n}"));
     }
     Ok(())
 }

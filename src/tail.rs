@@ -20,6 +20,7 @@ use kpl_aggregation::{deaggregate_bytes, DeaggregatedRecord};
 use tokio::sync::{mpsc, watch};
 
 use crate::aws::{describe, AwsArgs};
+use crate::output::{OutputArgs, OutputMode};
 
 /// Where to start reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -28,15 +29,6 @@ pub enum From {
     TrimHorizon,
     /// Only records written from now on.
     Latest,
-}
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TailOutput {
-    /// The record data, one record per line.
-    Text,
-    /// One JSON object per record: shard, sequence and sub-sequence numbers, partition key, data.
-    Json,
 }
 
 /// Arguments of `streamstack tail`.
@@ -54,9 +46,10 @@ pub struct TailArgs {
     /// Stop once every shard has been read up to its latest record instead of following it.
     #[arg(long)]
     pub no_follow: bool,
-    /// `text` (the data, a line per record) or `json` (a JSON object per record).
-    #[arg(long, value_enum, default_value_t = TailOutput::Text)]
-    pub output: TailOutput,
+    /// `--output text` prints the data, a line per record; `json` a JSON object per record
+    /// (shard, sequence and sub-sequence numbers, partition key, data).
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -120,7 +113,7 @@ async fn tail(args: &TailArgs) -> anyhow::Result<()> {
             if args.count.is_some_and(|c| printed >= c) {
                 break;
             }
-            if print(&mut out, &shard, &r, args.output).is_err() {
+            if print(&mut out, &shard, &r, args.output.output).is_err() {
                 // The reader went away (e.g. `| head`): stop quietly.
                 return Ok(());
             }
@@ -137,14 +130,14 @@ fn print(
     out: &mut impl Write,
     shard: &str,
     r: &DeaggregatedRecord,
-    format: TailOutput,
+    format: OutputMode,
 ) -> std::io::Result<()> {
     match format {
-        TailOutput::Text => {
+        OutputMode::Text => {
             out.write_all(&r.data)?;
             out.write_all(b"\n")
         }
-        TailOutput::Json => {
+        OutputMode::Json => {
             let mut o = serde_json::Map::new();
             o.insert("shard_id".into(), shard.into());
             o.insert("sequence_number".into(), (*r.sequence_number).into());

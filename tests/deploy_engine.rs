@@ -1,6 +1,6 @@
 //! The deploy engine against the AWS API emulator (moto 5.2.5, see tests/support/moto.rs).
 //! What the emulator cannot do is listed in README's testing section and tested elsewhere
-//! (root-cause extraction on recorded event sequences: src/deploy/root_cause.rs).
+//! (root-cause extraction on recorded event sequences: src/cfn/root_cause.rs).
 
 mod support;
 

@@ -1,7 +1,7 @@
 //! The plan as a table: action, logical id, type, replacement, and a mark on changes that add or
 //! widen permissions or network access.
 
-use super::change_set::Change;
+use crate::cfn::change_set::Change;
 
 /// Renders the changes as an aligned table (one header line, one line per change).
 pub fn render(changes: &[Change]) -> String {

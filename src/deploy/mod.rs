@@ -1,26 +1,26 @@
-//! `streamstack deploy PATTERN --stack-name NAME`: render, upload the assets and the template,
-//! create a change set (see [`change_set`]), show the plan, execute it, follow the events, and on
-//! failure name the root cause.
+//! `streamstack deploy PATTERN --stack-name NAME`: check the inputs ([`prepare`]), then
+//! [`deploy`]: resolve the stack, stage the template (and the assets), plan (a change set, see
+//! [`crate::cfn::change_set`]), execute it and follow the events, report. The CloudFormation calls
+//! are in [`crate::cfn`].
 
-pub mod change_set;
 pub mod changes_table;
-pub mod events;
 pub mod params;
-pub mod root_cause;
-pub mod stack;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use aws_config::SdkConfig;
 use clap::Args;
 
-use crate::aws::{describe, AwsArgs};
+use crate::aws::AwsArgs;
+use crate::cfn::change_set::{self, Change, ChangeSetRequest, Prepared};
+use crate::cfn::stack::{self, StackState};
+use crate::cfn::{events, root_cause, Client, Polling};
 use crate::error::UsageError;
+use crate::output::{OutputArgs, OutputMode, Printer};
 use crate::pattern::{parse_override, Manifest};
 use crate::render::{render_manifest, RenderOptions};
-use change_set::{ChangeSetRequest, Prepared};
-use stack::OutputMode;
 
 /// CloudFormation's limit for an inline template body; larger templates go through S3.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
@@ -57,9 +57,9 @@ pub struct DeployArgs {
     /// Write the stack outputs to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
-    /// `text` (default) or `json` (JSON lines on stdout, for CI).
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    pub output: String,
+    /// `--output text|json`.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
     pub assets: crate::upload::AssetArgs,
@@ -68,13 +68,14 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
-/// Everything checked before the first API call.
-struct Plan {
+/// Everything checked before the first API call: the rendered template, the parameter values
+/// and tags, and the code assets to upload.
+#[derive(Debug)]
+pub struct Plan {
     template: serde_json::Value,
     parameters: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     assets: Vec<crate::assets::Asset>,
-    mode: OutputMode,
 }
 
 fn check_stack_name(name: &str) -> Result<(), UsageError> {
@@ -91,7 +92,9 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
     }
 }
 
-fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
+/// Checks the arguments and renders the pattern, before any AWS call; every failure is a usage
+/// error (exit code 2) or a render error.
+pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
     crate::upload::check_prefix(&args.assets.prefix)?;
     let manifest = Manifest::load(&args.pattern, None)?;
@@ -152,85 +155,135 @@ fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         parameters: inputs.parameters,
         tags: inputs.tags,
         assets,
-        mode: if args.output == "json" {
-            OutputMode::Json
-        } else {
-            OutputMode::Text
-        },
     })
-}
-
-fn say(mode: OutputMode, kind: &str, text: &str, extra: serde_json::Value) {
-    match mode {
-        OutputMode::Text => eprintln!("{text}"),
-        OutputMode::Json => {
-            let mut v = serde_json::json!({"type": kind, "message": text});
-            if let (Some(m), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
-                m.extend(e);
-            }
-            println!("{v}");
-        }
-    }
 }
 
 /// Runs `streamstack deploy`.
 pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
     let plan = prepare(args)?;
-    crate::aws::runtime()?.block_on(deploy(args, plan))
+    let out = Printer::new(args.output.output);
+    crate::aws::runtime()?.block_on(async {
+        let config = crate::aws::sdk_config(&args.aws).await?;
+        deploy(args, plan, &config, &Polling::default(), &out).await
+    })
 }
 
-async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
-    let mode = plan.mode;
+/// Deploys a prepared plan with the clients of `config`: resolve the stack, stage the template,
+/// plan, execute and follow, report. Expired credentials fail with one line naming the profile.
+pub async fn deploy(
+    args: &DeployArgs,
+    plan: Plan,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    steps(args, plan, config, polling, out)
+        .await
+        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+async fn steps(
+    args: &DeployArgs,
+    plan: Plan,
+    config: &SdkConfig,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let cfn = Client::new(config);
     let name = args.stack_name.as_str();
-    let config = crate::aws::sdk_config(&args.aws).await?;
-    let cfn = aws_sdk_cloudformation::Client::new(&config);
-
-    let mut existing = stack::describe_stack(&cfn, name).await?;
-    if let Some(s) = &existing {
-        if s.status == "ROLLBACK_COMPLETE" {
-            if !args.replace_failed {
-                return Err(UsageError(format!(
-                    "stack `{name}` is in ROLLBACK_COMPLETE from a failed first create; rerun with --replace-failed to delete and recreate it"
-                ))
-                .into());
-            }
-            say(
-                mode,
-                "info",
-                &format!("deleting {name} (ROLLBACK_COMPLETE) before creating it again"),
-                serde_json::json!({}),
-            );
-            let (state, _) = stack::delete_and_follow(&cfn, name, mode).await?;
-            if state.status != "DELETE_COMPLETE" {
-                anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
-            }
-            existing = None;
-        } else if s.status == "REVIEW_IN_PROGRESS" {
-            // A stack that only ever had a change set (e.g. a --plan): still a CREATE.
-            existing = None;
-        } else if !events::is_terminal(&s.status) {
-            anyhow::bail!(
-                "stack `{name}` is busy ({}); wait for it to finish and try again",
-                s.status
-            );
-        }
+    let existing = resolve_stack(&cfn, args, out, polling).await?;
+    let staged = stage_template(config, args, &plan, out).await?;
+    let request = ChangeSetRequest {
+        stack_name: name.to_string(),
+        create: existing.is_none(),
+        template_body: staged.template_body,
+        template_url: staged.template_url,
+        parameters: staged.parameters,
+        tags: plan.tags.into_iter().collect(),
+        capabilities: change_set::capabilities_for(&plan.template),
+    };
+    let Some((cs_name, changes)) = plan_changes(&cfn, &request, polling, out).await? else {
+        return Ok(());
+    };
+    if !approve(&cfn, args, &request, &cs_name, changes.len(), out).await? {
+        return Ok(());
     }
+    let state = execute_and_follow(&cfn, name, &cs_name, polling, out).await?;
+    report(&cfn, args, &state, out).await
+}
 
-    let mut parameters: Vec<(String, String)> = plan.parameters.into_iter().collect();
+/// The stack as it is: `None` when a change set must CREATE it. A stack left in
+/// ROLLBACK_COMPLETE is refused, or with `--replace-failed` deleted first; a busy stack is refused.
+async fn resolve_stack(
+    cfn: &Client,
+    args: &DeployArgs,
+    out: &Printer,
+    polling: &Polling,
+) -> anyhow::Result<Option<StackState>> {
+    let name = args.stack_name.as_str();
+    let Some(s) = stack::describe_stack(cfn, name).await? else {
+        return Ok(None);
+    };
+    if s.status == "ROLLBACK_COMPLETE" {
+        if !args.replace_failed {
+            return Err(UsageError(format!(
+                "stack `{name}` is in ROLLBACK_COMPLETE from a failed first create; rerun with --replace-failed to delete and recreate it"
+            ))
+            .into());
+        }
+        out.say(
+            "info",
+            &format!("deleting {name} (ROLLBACK_COMPLETE) before creating it again"),
+            serde_json::json!({}),
+        );
+        let (state, _) = stack::delete_and_follow(cfn, name, out, polling).await?;
+        if state.status != "DELETE_COMPLETE" {
+            anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
+        }
+        return Ok(None);
+    }
+    if s.status == "REVIEW_IN_PROGRESS" {
+        // A stack that only ever had a change set (e.g. a --plan): still a CREATE.
+        return Ok(None);
+    }
+    if !events::is_terminal(&s.status) {
+        anyhow::bail!(
+            "stack `{name}` is busy ({}); wait for it to finish and try again",
+            s.status
+        );
+    }
+    Ok(Some(s))
+}
+
+/// Where the change set gets its template and parameters from.
+struct Staged {
+    parameters: Vec<(String, String)>,
+    template_body: Option<String>,
+    template_url: Option<String>,
+}
+
+/// Uploads the assets (and a template over [`TEMPLATE_BODY_LIMIT`]) when needed, and adds the
+/// asset bucket and prefix to the parameters.
+async fn stage_template(
+    config: &SdkConfig,
+    args: &DeployArgs,
+    plan: &Plan,
+    out: &Printer,
+) -> anyhow::Result<Staged> {
+    let mut parameters: Vec<(String, String)> = plan.parameters.clone().into_iter().collect();
     let needs_bucket = !plan.assets.is_empty();
     let body = crate::render::to_json(&plan.template);
     let mut template_url = None;
     if needs_bucket || body.len() > TEMPLATE_BODY_LIMIT {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let (location, report) = crate::upload::upload(
-            &config,
+            config,
             args.assets.bucket.as_deref(),
             &args.assets.prefix,
             &plan.assets,
         )
         .await?;
-        say(
-            mode,
+        out.say(
             "assets",
             &format!(
                 "assets: {} uploaded, {} unchanged in s3://{}/{}",
@@ -253,7 +306,7 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
                 args.pattern,
                 &digest[..16]
             );
-            let s3 = aws_sdk_s3::Client::new(&config);
+            let s3 = aws_sdk_s3::Client::new(config);
             crate::upload::objects::put_if_absent(&s3, &location.bucket, &key, body.as_bytes())
                 .await?;
             template_url = Some(format!(
@@ -263,102 +316,128 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
             ));
         }
     }
-    let request = ChangeSetRequest {
-        stack_name: name.to_string(),
-        create: existing.is_none(),
-        template_body: template_url.is_none().then(|| body.clone()),
-        template_url,
+    Ok(Staged {
         parameters,
-        tags: plan.tags.into_iter().collect(),
-        capabilities: change_set::capabilities_for(&plan.template),
-    };
-    let prepared = change_set::create(&cfn, &request).await?;
-    let (cs_name, changes) = match prepared {
+        template_body: template_url.is_none().then_some(body),
+        template_url,
+    })
+}
+
+/// Creates the change set and shows its changes; `None` when nothing would change.
+async fn plan_changes(
+    cfn: &Client,
+    request: &ChangeSetRequest,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<Option<(String, Vec<Change>)>> {
+    let name = request.stack_name.as_str();
+    let (cs_name, changes) = match change_set::create(cfn, request, polling).await? {
         Prepared::NoChanges => {
-            say(
-                mode,
+            out.say(
                 "result",
                 &format!("stack {name} is up to date: no changes"),
                 serde_json::json!({"status": "UP_TO_DATE", "stack": name}),
             );
-            return Ok(());
+            return Ok(None);
         }
         Prepared::Ready { name, changes } => (name, changes),
     };
-    match mode {
+    match out.mode() {
         OutputMode::Text => {
-            eprintln!(
+            out.err(&format!(
                 "{} stack {name}: {} change(s)",
                 if request.create { "create" } else { "update" },
                 changes.len()
-            );
-            eprintln!("{}", changes_table::render(&changes));
+            ));
+            out.err(&changes_table::render(&changes));
             let broad = changes.iter().filter(|c| c.security).count();
             if broad > 0 {
-                eprintln!("! {broad} change(s) add or modify IAM, key, policy or network access resources");
+                out.err(&format!(
+                    "! {broad} change(s) add or modify IAM, key, policy or network access resources"
+                ));
             }
         }
         OutputMode::Json => {
             for c in &changes {
-                println!("{}", serde_json::json!({"type": "change", "change": c}));
+                out.out(&serde_json::json!({"type": "change", "change": c}).to_string());
             }
         }
     }
+    Ok(Some((cs_name, changes)))
+}
+
+/// Whether to execute the change set: not with `--plan`, and without `--yes` only when confirmed.
+/// A change set that will not run is deleted (with the empty stack a CREATE made).
+async fn approve(
+    cfn: &Client,
+    args: &DeployArgs,
+    request: &ChangeSetRequest,
+    cs_name: &str,
+    changes: usize,
+    out: &Printer,
+) -> anyhow::Result<bool> {
+    let name = request.stack_name.as_str();
     if args.plan {
-        change_set::delete(&cfn, name, &cs_name).await;
+        change_set::delete(cfn, name, cs_name).await;
         if request.create {
             // CreateChangeSet made an empty stack in REVIEW_IN_PROGRESS; a plan leaves nothing.
-            let _ = cfn.delete_stack().stack_name(name).send().await;
+            stack::delete_review_stack(cfn, name).await;
         }
-        say(
-            mode,
+        out.say(
             "result",
             &format!("plan only: change set {cs_name} was not executed"),
-            serde_json::json!({"status": "PLANNED", "stack": name, "changes": changes.len()}),
+            serde_json::json!({"status": "PLANNED", "stack": name, "changes": changes}),
         );
-        return Ok(());
+        return Ok(false);
     }
-    if !args.yes && !stack::confirm(&format!("Execute these changes on stack {name}?"))? {
-        change_set::delete(&cfn, name, &cs_name).await;
-        say(
-            mode,
+    if !args.yes && !crate::output::confirm(&format!("Execute these changes on stack {name}?"))? {
+        change_set::delete(cfn, name, cs_name).await;
+        out.say(
             "result",
             "not executed",
             serde_json::json!({"status": "DECLINED"}),
         );
-        return Ok(());
+        return Ok(false);
     }
-    let since = stack::now_rfc3339();
-    cfn.execute_change_set()
-        .stack_name(name)
-        .change_set_name(&cs_name)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot execute change set {cs_name}: {}", describe(&e)))?;
-    let (state, events) = stack::follow(&cfn, name, &since, mode).await?;
+    Ok(true)
+}
+
+/// Executes the change set and follows the stack until it settles; on failure prints the root
+/// cause and fails.
+async fn execute_and_follow(
+    cfn: &Client,
+    name: &str,
+    cs_name: &str,
+    polling: &Polling,
+    out: &Printer,
+) -> anyhow::Result<StackState> {
+    let since = events::now_rfc3339();
+    change_set::execute(cfn, name, cs_name).await?;
+    let (state, evs) = events::follow(cfn, name, &since, out, polling).await?;
     if events::is_failure(&state.status) {
-        let lines = stack::explain_failure(&cfn, name, &events, &state).await;
-        match mode {
-            OutputMode::Text => lines.iter().for_each(|l| eprintln!("{l}")),
-            OutputMode::Json => println!(
-                "{}",
-                serde_json::json!({"type": "result", "status": state.status, "stack": name, "rootCause": lines})
+        let lines = root_cause::explain_failure(cfn, name, &evs, &state).await;
+        match out.mode() {
+            OutputMode::Text => lines.iter().for_each(|l| out.err(l)),
+            OutputMode::Json => out.out(
+                &serde_json::json!({"type": "result", "status": state.status, "stack": name, "rootCause": lines})
+                    .to_string(),
             ),
         }
         anyhow::bail!("deployment of {name} failed: {}", state.status);
     }
+    Ok(state)
+}
+
+/// After a successful deployment: termination protection, the outputs file, the result.
+async fn report(
+    cfn: &Client,
+    args: &DeployArgs,
+    state: &StackState,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let name = args.stack_name.as_str();
     if args.termination_protection && !state.termination_protection {
-        cfn.update_termination_protection()
-            .stack_name(name)
-            .enable_termination_protection(true)
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "stack {name} deployed, but termination protection could not be turned on: {}",
-                    describe(&e)
-                )
-            })?;
+        stack::enable_termination_protection(cfn, name).await?;
     }
     let outputs: BTreeMap<String, String> = state.outputs.iter().cloned().collect();
     if let Some(f) = &args.outputs_file {
@@ -366,19 +445,19 @@ async fn deploy(args: &DeployArgs, plan: Plan) -> anyhow::Result<()> {
         crate::fsutil::write_atomic(f, text.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write outputs file `{}`: {e}", f.display()))?;
     }
-    match mode {
+    match out.mode() {
         OutputMode::Text => {
-            eprintln!("stack {name}: {}", state.status);
+            out.err(&format!("stack {name}: {}", state.status));
             if outputs.is_empty() {
-                println!("(no outputs reported)");
+                out.out("(no outputs reported)");
             }
             for (k, v) in &outputs {
-                println!("{k} = {v}");
+                out.out(&format!("{k} = {v}"));
             }
         }
-        OutputMode::Json => println!(
-            "{}",
-            serde_json::json!({"type": "result", "status": state.status, "stack": name, "outputs": outputs})
+        OutputMode::Json => out.out(
+            &serde_json::json!({"type": "result", "status": state.status, "stack": name, "outputs": outputs})
+                .to_string(),
         ),
     }
     Ok(())

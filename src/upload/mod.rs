@@ -24,9 +24,9 @@ pub struct UploadArgs {
     /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
     pub assets: AssetArgs,
-    /// `text` (default) or `json` (one object on stdout).
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    pub output: String,
+    /// `--output text|json`.
+    #[command(flatten)]
+    pub output: crate::output::OutputArgs,
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -141,7 +141,7 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
             &assets,
         )
         .await?;
-        if args.output == "json" {
+        if args.output.output == crate::output::OutputMode::Json {
             println!(
                 "{}",
                 serde_json::json!({

@@ -1,7 +1,10 @@
 //! The real cause of a failed deployment: the first resources that failed on their own, not the
-//! ones CloudFormation cancelled because of them, nor the stack-level summary.
+//! ones CloudFormation cancelled because of them, nor the stack-level summary; nested stacks are
+//! followed into (their events read with DescribeStackEvents).
 
-use super::events::StackEvent;
+use super::events::{stack_events, StackEvent};
+use super::stack::StackState;
+use super::Client;
 
 /// Reasons that only say "something else failed".
 const CONSEQUENCES: [&str; 6] = [
@@ -69,6 +72,63 @@ pub fn clean_reason(reason: &str) -> String {
         Some(c) if !c.is_empty() => format!("{message} [{c}]"),
         _ => message.to_string(),
     }
+}
+
+/// Lines naming the root cause of a failed operation, following nested stacks (3 levels).
+pub async fn explain_failure(
+    cfn: &Client,
+    stack: &str,
+    events: &[StackEvent],
+    state: &StackState,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut causes: Vec<StackEvent> = root_causes(events, stack).into_iter().cloned().collect();
+    for _ in 0..3 {
+        let Some(nested) = causes
+            .iter()
+            .find(|c| c.resource_type == "AWS::CloudFormation::Stack" && c.logical_id != stack)
+            .and_then(|c| c.physical_id.clone())
+        else {
+            break;
+        };
+        let Ok(mut inner) = stack_events(cfn, &nested, 500).await else {
+            break;
+        };
+        inner.reverse();
+        let inner_name = inner
+            .first()
+            .map(|e| e.logical_id.clone())
+            .unwrap_or_default();
+        let deeper: Vec<StackEvent> = root_causes(&inner, &inner_name)
+            .into_iter()
+            .cloned()
+            .collect();
+        if deeper.is_empty() {
+            break;
+        }
+        causes = deeper;
+    }
+    for c in &causes {
+        lines.push(format!(
+            "root cause: {} ({}) {}: {}",
+            c.logical_id,
+            c.resource_type,
+            c.status,
+            clean_reason(c.reason.as_deref().unwrap_or("no reason given"))
+        ));
+    }
+    if causes.is_empty() {
+        lines.push(format!(
+            "root cause: not reported by CloudFormation{}",
+            state
+                .reason
+                .as_deref()
+                .map(|r| format!(" (stack reason: {r})"))
+                .unwrap_or_default()
+        ));
+    }
+    lines.push(format!("stack {stack} is {}", state.status));
+    lines
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! Where the change set is created: CreateChangeSet (CREATE or UPDATE), waiting for it, reading
-//! its changes, and recognising "no changes" in both the way AWS says it (a FAILED change set
-//! whose reason says it contains no changes) and the way moto says it (an error at creation).
+//! Where the change set is created, executed and deleted: CreateChangeSet (CREATE or UPDATE),
+//! waiting for it, reading its changes, and recognising "no changes" in both the way AWS says it
+//! (a FAILED change set whose reason says it contains no changes) and the way moto says it (an
+//! error at creation); ExecuteChangeSet; DeleteChangeSet.
 
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag};
-use aws_sdk_cloudformation::Client;
 
-use crate::aws::{describe, error_message};
+use super::{fail, Client, Polling};
+use crate::aws::error_message;
 
 /// What the stack will see.
 #[derive(Debug, Clone)]
@@ -109,7 +110,11 @@ pub fn capabilities_for(template: &serde_json::Value) -> Vec<Capability> {
 }
 
 /// Creates the change set, waits until it is ready, and returns its changes.
-pub async fn create(cfn: &Client, req: &ChangeSetRequest) -> anyhow::Result<Prepared> {
+pub async fn create(
+    cfn: &Client,
+    req: &ChangeSetRequest,
+    polling: &Polling,
+) -> anyhow::Result<Prepared> {
     let name = format!(
         "streamstack-{}",
         std::time::SystemTime::now()
@@ -145,13 +150,12 @@ pub async fn create(cfn: &Client, req: &ChangeSetRequest) -> anyhow::Result<Prep
         if error_message(&e).is_some_and(no_changes) {
             return Ok(Prepared::NoChanges);
         }
-        anyhow::bail!(
-            "cannot create a change set for stack `{}`: {}",
-            req.stack_name,
-            describe(&e)
-        );
+        return Err(fail(
+            format!("cannot create a change set for stack `{}`", req.stack_name),
+            &e,
+        ));
     }
-    let mut delay = std::time::Duration::from_millis(200);
+    let mut delay = polling.change_set.first;
     loop {
         let d = cfn
             .describe_change_set()
@@ -159,7 +163,7 @@ pub async fn create(cfn: &Client, req: &ChangeSetRequest) -> anyhow::Result<Prep
             .change_set_name(&name)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot read change set {name}: {}", describe(&e)))?;
+            .map_err(|e| fail(format!("cannot read change set {name}"), &e))?;
         match d.status() {
             Some(ChangeSetStatus::CreateComplete) => {
                 let mut changes = Vec::new();
@@ -194,12 +198,7 @@ pub async fn create(cfn: &Client, req: &ChangeSetRequest) -> anyhow::Result<Prep
                                 .next_token(token)
                                 .send()
                                 .await
-                                .map_err(|e| {
-                                    anyhow::anyhow!(
-                                        "cannot read change set {name}: {}",
-                                        describe(&e)
-                                    )
-                                })?,
+                                .map_err(|e| fail(format!("cannot read change set {name}"), &e))?,
                         );
                     }
                 }
@@ -215,10 +214,21 @@ pub async fn create(cfn: &Client, req: &ChangeSetRequest) -> anyhow::Result<Prep
             }
             _ => {
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(3));
+                delay = polling.change_set.next(delay);
             }
         }
     }
+}
+
+/// Executes the change set `name` of `stack_name`.
+pub async fn execute(cfn: &Client, stack_name: &str, name: &str) -> anyhow::Result<()> {
+    cfn.execute_change_set()
+        .stack_name(stack_name)
+        .change_set_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot execute change set {name}"), &e))?;
+    Ok(())
 }
 
 /// Deletes a change set; a failure only matters to nobody (the emulator does not implement it,

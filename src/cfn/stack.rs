@@ -1,0 +1,129 @@
+//! A stack: its state and outputs (DescribeStacks), deleting it (DeleteStack, followed until it
+//! is gone), its resources (ListStackResources) and termination protection
+//! (UpdateTerminationProtection).
+
+use super::events::{self, StackEvent};
+use super::{does_not_exist, fail, Client, Polling};
+use crate::output::Printer;
+
+/// A stack's current state.
+#[derive(Debug, Clone)]
+pub struct StackState {
+    /// Status, e.g. `UPDATE_COMPLETE`.
+    pub status: String,
+    /// Status reason.
+    pub reason: Option<String>,
+    /// Outputs (key, value), in key order.
+    pub outputs: Vec<(String, String)>,
+    /// Whether termination protection is on.
+    pub termination_protection: bool,
+}
+
+impl StackState {
+    /// The state of a stack that is gone: DescribeStacks no longer knows a deleted stack.
+    pub fn deleted() -> Self {
+        StackState {
+            status: "DELETE_COMPLETE".into(),
+            reason: None,
+            outputs: vec![],
+            termination_protection: false,
+        }
+    }
+}
+
+/// The stack's state, or `None` when it does not exist.
+pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<StackState>> {
+    match cfn.describe_stacks().stack_name(name).send().await {
+        Ok(out) => Ok(out.stacks().first().map(|s| {
+            let mut outputs: Vec<(String, String)> = s
+                .outputs()
+                .iter()
+                .map(|o| {
+                    (
+                        o.output_key().unwrap_or("").to_string(),
+                        o.output_value().unwrap_or("").to_string(),
+                    )
+                })
+                .collect();
+            outputs.sort();
+            StackState {
+                status: s
+                    .stack_status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: s.stack_status_reason().map(str::to_string),
+                outputs,
+                termination_protection: s.enable_termination_protection().unwrap_or(false),
+            }
+        })),
+        Err(e) if does_not_exist(&e) => Ok(None),
+        Err(e) => Err(fail(format!("cannot read stack `{name}`"), &e)),
+    }
+}
+
+/// Deletes the stack and follows the deletion until the stack settles or disappears.
+pub async fn delete_and_follow(
+    cfn: &Client,
+    name: &str,
+    out: &Printer,
+    polling: &Polling,
+) -> anyhow::Result<(StackState, Vec<StackEvent>)> {
+    let since = events::now_rfc3339();
+    cfn.delete_stack()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot delete stack `{name}`"), &e))?;
+    events::follow(cfn, name, &since, out, polling).await
+}
+
+/// Deletes the empty stack (REVIEW_IN_PROGRESS) that CreateChangeSet made for a new stack;
+/// nothing was deployed, so a failure is ignored.
+pub async fn delete_review_stack(cfn: &Client, name: &str) {
+    let _ = cfn.delete_stack().stack_name(name).send().await;
+}
+
+/// Turns termination protection on.
+pub async fn enable_termination_protection(cfn: &Client, name: &str) -> anyhow::Result<()> {
+    cfn.update_termination_protection()
+        .stack_name(name)
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                format!("stack {name} deployed, but termination protection could not be turned on"),
+                &e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
+pub async fn physical_ids(
+    cfn: &Client,
+    name: &str,
+    resource_type: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = cfn
+            .list_stack_resources()
+            .stack_name(name)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| fail(format!("cannot list resources of `{name}`"), &e))?;
+        out.extend(
+            page.stack_resource_summaries()
+                .iter()
+                .filter(|r| r.resource_type() == Some(resource_type))
+                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}

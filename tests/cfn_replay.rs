@@ -1,0 +1,528 @@
+//! The deploy engine against recorded CloudFormation responses (awsQuery XML, as the API
+//! reference documents them), for what the emulator cannot produce: a stack left in
+//! ROLLBACK_COMPLETE, termination protection, an update that rolls back, a throttled
+//! DescribeStackEvents, expired credentials. The real `deploy`, `destroy` and `status` run with
+//! an SDK configuration whose HTTP client is a `StaticReplayClient`; each test checks the
+//! requests sent (by their `Action`) and what was printed.
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::config::Credentials;
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::date_time::Format;
+use clap::Parser;
+use serde_json::Value;
+use streamstack::cfn::Polling;
+use streamstack::cli::{Cli, Command};
+use streamstack::error::exit_code;
+use streamstack::output::{Captured, OutputMode, Printer};
+
+const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/orders/5f6e7d80";
+
+fn xml(status: u16, body: String) -> HttpResponse {
+    let mut r = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+    r.headers_mut().insert("content-type", "text/xml");
+    r
+}
+
+/// A successful `<ActionResponse><ActionResult>...` answer.
+fn ok(action: &str, result: &str) -> HttpResponse {
+    xml(
+        200,
+        format!(
+            "<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a1b2c3d-0000-4000-8000-000000000001</RequestId></ResponseMetadata></{action}Response>"
+        ),
+    )
+}
+
+/// An error answer: `<ErrorResponse><Error><Code>...`.
+fn error(status: u16, code: &str, message: &str) -> HttpResponse {
+    xml(
+        status,
+        format!(
+            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a1b2c3d-0000-4000-8000-000000000002</RequestId></ErrorResponse>"
+        ),
+    )
+}
+
+fn stack(name: &str, status: &str, protected: bool, outputs: &[(&str, &str)]) -> HttpResponse {
+    let outputs: String = outputs
+        .iter()
+        .map(|(k, v)| {
+            format!("<member><OutputKey>{k}</OutputKey><OutputValue>{v}</OutputValue></member>")
+        })
+        .collect();
+    ok(
+        "DescribeStacks",
+        &format!(
+            "<Stacks><member><StackId>{STACK_ID}</StackId><StackName>{name}</StackName><CreationTime>2026-01-05T10:00:00Z</CreationTime><StackStatus>{status}</StackStatus><EnableTerminationProtection>{protected}</EnableTerminationProtection><Outputs>{outputs}</Outputs></member></Stacks>"
+        ),
+    )
+}
+
+fn no_stack(name: &str) -> HttpResponse {
+    error(
+        400,
+        "ValidationError",
+        &format!("Stack with id {name} does not exist"),
+    )
+}
+
+/// One stack event: (event id, logical id, type, status, reason); `at` seconds from now, so it
+/// is newer than the moment the operation started.
+struct Ev(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    u64,
+);
+
+/// DescribeStackEvents with `evs` newest first, as the API returns them.
+fn events(name: &str, evs: &[Ev]) -> HttpResponse {
+    let members: String = evs
+        .iter()
+        .map(|Ev(id, logical, kind, status, reason, at)| {
+            let ts = aws_smithy_types::DateTime::from(SystemTime::now() + Duration::from_secs(*at))
+                .fmt(Format::DateTime)
+                .unwrap();
+            format!(
+                "<member><StackId>{STACK_ID}</StackId><EventId>{id}</EventId><StackName>{name}</StackName><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{logical}-1</PhysicalResourceId><ResourceType>{kind}</ResourceType><Timestamp>{ts}</Timestamp><ResourceStatus>{status}</ResourceStatus><ResourceStatusReason>{reason}</ResourceStatusReason></member>"
+            )
+        })
+        .collect();
+    ok(
+        "DescribeStackEvents",
+        &format!("<StackEvents>{members}</StackEvents>"),
+    )
+}
+
+fn change_set_created() -> HttpResponse {
+    ok(
+        "CreateChangeSet",
+        &format!("<Id>{STACK_ID}:changeSet/streamstack-1/0a1b</Id><StackId>{STACK_ID}</StackId>"),
+    )
+}
+
+fn change_set_ready(action: &str) -> HttpResponse {
+    ok(
+        "DescribeChangeSet",
+        &format!(
+            "<ChangeSetName>streamstack-1</ChangeSetName><StackId>{STACK_ID}</StackId><StackName>orders</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>{action}</Action><LogicalResourceId>DeliveryStream</LogicalResourceId><ResourceType>AWS::KinesisFirehose::DeliveryStream</ResourceType><Replacement>False</Replacement></ResourceChange></member></Changes>"
+        ),
+    )
+}
+
+/// The responses up to and including ExecuteChangeSet of an update of `orders`.
+fn update_until_execute() -> Vec<HttpResponse> {
+    vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        change_set_ready("Modify"),
+        ok("ExecuteChangeSet", ""),
+    ]
+}
+
+const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+const FIREHOSE: &str = "AWS::KinesisFirehose::DeliveryStream";
+
+struct Replay {
+    http: StaticReplayClient,
+    config: SdkConfig,
+}
+
+impl Replay {
+    async fn new(responses: Vec<HttpResponse>) -> Self {
+        let http = StaticReplayClient::new(
+            responses
+                .into_iter()
+                .map(|r| ReplayEvent::new(HttpRequest::new(SdkBody::empty()), r))
+                .collect(),
+        );
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIAREPLAYTEST",
+                "replay-secret",
+                Some("replay-session".into()),
+                None,
+                "replay",
+            ))
+            .endpoint_url("https://cloudformation.us-east-1.amazonaws.com")
+            .retry_config(
+                RetryConfig::standard()
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(5)),
+            )
+            .http_client(http.clone())
+            .load()
+            .await;
+        Replay { http, config }
+    }
+
+    /// The request bodies sent (form-encoded awsQuery), in order.
+    fn bodies(&self) -> Vec<String> {
+        self.http
+            .actual_requests()
+            .map(|r| String::from_utf8_lossy(r.body().bytes().unwrap_or_default()).into_owned())
+            .collect()
+    }
+
+    /// The `Action` of each request sent, in order.
+    fn actions(&self) -> Vec<String> {
+        self.bodies()
+            .iter()
+            .map(|b| {
+                b.split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .unwrap_or("?")
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+fn parse(args: &[&str]) -> Command {
+    Cli::try_parse_from([&["streamstack"], args].concat())
+        .unwrap()
+        .command
+}
+
+async fn deploy(
+    replay: &Replay,
+    args: &[&str],
+    mode: OutputMode,
+) -> (anyhow::Result<()>, Captured) {
+    let Command::Deploy(args) = parse(&[&["deploy", "kds-kdf-s3", "--yes"], args].concat()) else {
+        unreachable!()
+    };
+    let plan = streamstack::deploy::prepare(&args).unwrap();
+    let (out, captured) = Printer::capture(mode);
+    let result =
+        streamstack::deploy::deploy(&args, plan, &replay.config, &Polling::immediate(), &out).await;
+    (result, captured)
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stack_in_rollback_complete_is_refused_without_replace_failed() {
+    let replay = Replay::new(vec![stack("ingest", "ROLLBACK_COMPLETE", false, &[])]).await;
+    let (result, _) = deploy(&replay, &["--stack-name", "ingest"], OutputMode::Text).await;
+    let err = result.unwrap_err();
+    let line = format!("{err:#}");
+    assert_eq!(
+        line,
+        "stack `ingest` is in ROLLBACK_COMPLETE from a failed first create; rerun with --replace-failed to delete and recreate it"
+    );
+    assert_eq!(exit_code(&err), 2);
+    assert_eq!(replay.actions(), ["DescribeStacks"], "no mutating call");
+}
+
+#[tokio::test]
+async fn replace_failed_deletes_the_stack_then_creates_it_again() {
+    let replay = Replay::new(vec![
+        stack("ingest", "ROLLBACK_COMPLETE", false, &[]),
+        ok("DeleteStack", ""),
+        no_stack("ingest"),
+        events(
+            "ingest",
+            &[
+                Ev("d2", "ingest", STACK_TYPE, "DELETE_COMPLETE", "", 2),
+                Ev(
+                    "d1",
+                    "ingest",
+                    STACK_TYPE,
+                    "DELETE_IN_PROGRESS",
+                    "User Initiated",
+                    1,
+                ),
+            ],
+        ),
+        change_set_created(),
+        change_set_ready("Add"),
+        ok("ExecuteChangeSet", ""),
+        stack(
+            "ingest",
+            "CREATE_COMPLETE",
+            false,
+            &[("DeliveryStreamName", "ingest-delivery")],
+        ),
+        events(
+            "ingest",
+            &[
+                Ev("c3", "ingest", STACK_TYPE, "CREATE_COMPLETE", "", 5),
+                Ev("c2", "DeliveryStream", FIREHOSE, "CREATE_COMPLETE", "", 4),
+                Ev(
+                    "c1",
+                    "ingest",
+                    STACK_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    "User Initiated",
+                    3,
+                ),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "ingest", "--replace-failed"],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(
+        replay.actions(),
+        [
+            "DescribeStacks",
+            "DeleteStack",
+            "DescribeStacks",
+            "DescribeStackEvents",
+            "CreateChangeSet",
+            "DescribeChangeSet",
+            "ExecuteChangeSet",
+            "DescribeStacks",
+            "DescribeStackEvents",
+        ]
+    );
+    let create = &replay.bodies()[4];
+    assert!(create.contains("ChangeSetType=CREATE"), "{create}");
+    let err = out.stderr();
+    assert!(
+        err.contains("deleting ingest (ROLLBACK_COMPLETE) before creating it again"),
+        "{err}"
+    );
+    assert!(err.contains("create stack ingest: 1 change(s)"), "{err}");
+    assert!(err.contains("stack ingest: CREATE_COMPLETE"), "{err}");
+    assert_eq!(out.stdout(), "DeliveryStreamName = ingest-delivery\n");
+}
+
+#[tokio::test]
+async fn termination_protection_is_turned_on_after_a_deploy_that_asks_for_it() {
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("u1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+        ok(
+            "UpdateTerminationProtection",
+            &format!("<StackId>{STACK_ID}</StackId>"),
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let (result, out) = deploy(
+        &replay,
+        &[
+            "--stack-name",
+            "orders",
+            "--termination-protection",
+            "--output",
+            "json",
+        ],
+        OutputMode::Json,
+    )
+    .await;
+    result.unwrap();
+    let actions = replay.actions();
+    assert_eq!(actions.last().unwrap(), "UpdateTerminationProtection");
+    let body = replay.bodies().pop().unwrap();
+    assert!(
+        body.contains("EnableTerminationProtection=true") && body.contains("StackName=orders"),
+        "{body}"
+    );
+    let lines = json_lines(&out.stdout());
+    let result = lines.last().unwrap();
+    assert_eq!(result["type"], "result");
+    assert_eq!(result["status"], "UPDATE_COMPLETE");
+}
+
+#[tokio::test]
+async fn destroy_is_refused_for_a_protected_stack() {
+    let replay = Replay::new(vec![stack("orders", "UPDATE_COMPLETE", true, &[])]).await;
+    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes"]) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let err = streamstack::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}")
+            .starts_with("stack `orders` has termination protection on; turn it off first"),
+        "{err:#}"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert_eq!(replay.actions(), ["DescribeStacks"], "no DeleteStack sent");
+    assert!(captured.stdout().is_empty());
+}
+
+#[tokio::test]
+async fn an_update_that_rolls_back_prints_its_root_cause_and_fails() {
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev("r5", "orders", STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE", "", 5),
+                Ev("r4", "DeliveryStream", FIREHOSE, "UPDATE_COMPLETE", "", 4),
+                Ev("r3", "orders", STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: [DeliveryStream].", 3),
+                Ev("r2", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Role arn:aws:iam::123456789012:role/x is not authorized to perform: glue:GetTable\" (RequestToken: 1f2e, HandlerErrorCode: InvalidRequest)", 2),
+                Ev("r1", "orders", STACK_TYPE, "UPDATE_IN_PROGRESS", "User Initiated", 1),
+            ],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let (result, out) = deploy(&replay, &["--stack-name", "orders"], OutputMode::Text).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "deployment of orders failed: UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert_eq!(exit_code(&err), 1);
+    let text = out.stderr();
+    assert!(
+        text.contains("root cause: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) UPDATE_FAILED: Role arn:aws:iam::123456789012:role/x is not authorized to perform: glue:GetTable [InvalidRequest]\nstack orders is UPDATE_ROLLBACK_COMPLETE\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("root cause:").count(), 1, "{text}");
+}
+
+#[tokio::test]
+async fn a_throttled_describe_stack_events_is_retried_and_no_event_is_printed_twice() {
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_IN_PROGRESS", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev(
+                    "e2",
+                    "DeliveryStream",
+                    FIREHOSE,
+                    "UPDATE_IN_PROGRESS",
+                    "",
+                    2,
+                ),
+                Ev(
+                    "e1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_IN_PROGRESS",
+                    "User Initiated",
+                    1,
+                ),
+            ],
+        ),
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        error(400, "Throttling", "Rate exceeded"),
+        events(
+            "orders",
+            &[
+                Ev("e3", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 3),
+                Ev(
+                    "e2",
+                    "DeliveryStream",
+                    FIREHOSE,
+                    "UPDATE_IN_PROGRESS",
+                    "",
+                    2,
+                ),
+                Ev(
+                    "e1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_IN_PROGRESS",
+                    "User Initiated",
+                    1,
+                ),
+            ],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--output", "json"],
+        OutputMode::Json,
+    )
+    .await;
+    result.unwrap();
+    let actions = replay.actions();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "DescribeStackEvents")
+            .count(),
+        3,
+        "the throttled call is sent again: {actions:?}"
+    );
+    let lines = json_lines(&out.stdout());
+    let ids: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "event")
+        .map(|l| l["event"]["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e1", "e2", "e3"]);
+    assert_eq!(lines.last().unwrap()["status"], "UPDATE_COMPLETE");
+}
+
+#[tokio::test]
+async fn expired_credentials_fail_with_one_line_naming_the_profile() {
+    let replay = Replay::new(vec![error(
+        400,
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    )])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--profile", "ci-deployer"],
+        OutputMode::Text,
+    )
+    .await;
+    let err = result.unwrap_err();
+    let line = format!("{err:#}");
+    assert_eq!(
+        line,
+        "the AWS credentials of profile `ci-deployer` have expired (ExpiredToken); refresh them (e.g. `aws sso login --profile ci-deployer`) and try again"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert_eq!(replay.actions(), ["DescribeStacks"]);
+    assert!(out.stdout().is_empty() && out.stderr().is_empty());
+
+    // The same for `status`, with the code some services use.
+    let replay = Replay::new(vec![error(
+        400,
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+    )])
+    .await;
+    let Command::Status(args) = parse(&["status", "orders", "--profile", "ci-deployer"]) else {
+        unreachable!()
+    };
+    let (out, _) = Printer::capture(OutputMode::Text);
+    let err = streamstack::status::status(&args, &replay.config, &out)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").starts_with(
+            "the AWS credentials of profile `ci-deployer` have expired (ExpiredTokenException)"
+        ),
+        "{err:#}"
+    );
+    assert_eq!(exit_code(&err), 1);
+}
