@@ -6,14 +6,16 @@
 //! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
 //!   written as JSON or YAML text;
 //! - [`synth`]: the `synth` command (render every requested pattern, write atomically);
-//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy engine; [`cfn`]: every
-//!   CloudFormation call it makes; [`output`]: `--output text|json` and printing;
-//! - [`dist`]: build-s3-dist packaging; [`produce`]: the KPL producer.
+//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy commands; [`cfn`]: every
+//!   CloudFormation call they make; [`asset_bucket`]: the code assets' upload to S3;
+//!   [`output`]: `--output text|json` and printing;
+//! - [`dist`]: build-s3-dist packaging; [`produce`], [`tail`]: the KPL producer and reader.
 //!
 //! Each layer has its own error type ([`pattern::Error`], [`render::Error`]) that says whether it
 //! is a usage error; [`error::exit_code`] maps them to exit codes. `render` uses `pattern`, the
 //! commands use both, and only `cli` and `main` use the commands.
 
+pub mod asset_bucket;
 pub mod assets;
 pub mod aws;
 pub mod cfn;

@@ -62,7 +62,7 @@ pub struct DeployArgs {
     pub output: OutputArgs,
     /// Where the code assets come from and where they are uploaded.
     #[command(flatten)]
-    pub assets: crate::upload::AssetArgs,
+    pub assets: crate::asset_bucket::AssetArgs,
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -96,7 +96,7 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
 /// error (exit code 2) or a render error.
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
-    crate::upload::check_prefix(&args.assets.prefix)?;
+    crate::asset_bucket::check_prefix(&args.assets.prefix)?;
     let manifest = Manifest::load(&args.pattern, None)?;
     let mut inputs = match &args.param_file {
         Some(f) => params::read_file(f)?,
@@ -148,7 +148,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     let assets = if rendered.assets.is_empty() {
         Vec::new()
     } else {
-        crate::upload::assets_for(&ids, args.assets.assets_dir.as_deref())?
+        crate::asset_bucket::assets_for(&ids, args.assets.assets_dir.as_deref())?
     };
     Ok(Plan {
         template: rendered.template,
@@ -276,7 +276,7 @@ async fn stage_template(
     let mut template_url = None;
     if needs_bucket || body.len() > TEMPLATE_BODY_LIMIT {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
-        let (location, report) = crate::upload::upload(
+        let (location, report) = crate::asset_bucket::upload(
             config,
             args.assets.bucket.as_deref(),
             &args.assets.prefix,
@@ -307,8 +307,13 @@ async fn stage_template(
                 &digest[..16]
             );
             let s3 = aws_sdk_s3::Client::new(config);
-            crate::upload::objects::put_if_absent(&s3, &location.bucket, &key, body.as_bytes())
-                .await?;
+            crate::asset_bucket::objects::put_if_absent(
+                &s3,
+                &location.bucket,
+                &key,
+                body.as_bytes(),
+            )
+            .await?;
             template_url = Some(format!(
                 "https://{}.s3.{region}.{}/{key}",
                 location.bucket,

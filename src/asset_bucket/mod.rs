@@ -1,4 +1,6 @@
-//! `streamstack upload`: content-addressed upload of the code assets the patterns load.
+//! The asset bucket: content-addressed upload of the code assets the patterns load (used by the
+//! `upload` and `deploy` commands): the managed bucket (`bucket`), the objects (`objects`: HeadObject
+//! first, multipart above 8 MiB), and the asset set of a list of patterns.
 
 pub mod bucket;
 pub mod objects;
@@ -9,28 +11,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::assets::{self, Asset};
-use crate::aws::{describe, AwsArgs};
+use crate::aws::describe;
 use crate::error::UsageError;
-use crate::pattern::{Manifest, PATTERN_IDS};
+use crate::pattern::Manifest;
 use crate::render::{render_manifest, RenderOptions};
 pub use objects::{AssetLocation, UploadReport};
-
-/// Arguments of `streamstack upload`.
-#[derive(Debug, Args)]
-pub struct UploadArgs {
-    /// Patterns whose assets to upload (default: all four).
-    #[arg(value_name = "PATTERN")]
-    pub patterns: Vec<String>,
-    /// Where the code assets come from and where they are uploaded.
-    #[command(flatten)]
-    pub assets: AssetArgs,
-    /// `--output text|json`.
-    #[command(flatten)]
-    pub output: crate::output::OutputArgs,
-    /// `--profile` and `--region`.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-}
 
 /// Where code assets come from and where they are uploaded (shared by `upload` and `deploy`).
 #[derive(Debug, Clone, Args)]
@@ -121,47 +106,4 @@ pub async fn upload(
     }
     let refs: Vec<&Asset> = assets.iter().collect();
     objects::upload_assets(&s3, &name, prefix, &refs).await
-}
-
-/// Runs `streamstack upload`.
-pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
-    check_prefix(&args.assets.prefix)?;
-    let ids: Vec<String> = if args.patterns.is_empty() {
-        PATTERN_IDS.iter().map(|s| s.to_string()).collect()
-    } else {
-        args.patterns.clone()
-    };
-    let assets = assets_for(&ids, args.assets.assets_dir.as_deref())?;
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        let (location, report) = upload(
-            &config,
-            args.assets.bucket.as_deref(),
-            &args.assets.prefix,
-            &assets,
-        )
-        .await?;
-        if args.output.output == crate::output::OutputMode::Json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "AssetBucket": location.bucket,
-                    "AssetPrefix": location.prefix,
-                    "uploaded": report.uploaded,
-                    "unchanged": report.unchanged,
-                    "bytesSent": report.bytes_sent,
-                })
-            );
-        } else {
-            println!(
-                "{} uploaded ({} bytes), {} unchanged\nAssetBucket={}\nAssetPrefix={}",
-                report.uploaded.len(),
-                report.bytes_sent,
-                report.unchanged.len(),
-                location.bucket,
-                location.prefix
-            );
-        }
-        Ok(())
-    })
 }
