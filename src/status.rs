@@ -1,10 +1,17 @@
-//! `streamstack status STACK`: status, outputs, the last events and the state of the stack's alarms.
+//! `streamstack status STACK`: status, outputs, the last events and the state of the stack's alarms;
+//! with `--watch`, live figures from CloudWatch ([`watch`]).
+
+pub mod figures;
+pub mod watch;
+
+use std::io::IsTerminal;
 
 use aws_config::SdkConfig;
 use clap::Args;
 
 use crate::aws::{describe, AwsArgs};
 use crate::cfn::{events, stack, Client};
+use crate::error::UsageError;
 use crate::output::{OutputArgs, OutputMode, Printer};
 
 /// Arguments of `streamstack status`.
@@ -15,6 +22,20 @@ pub struct StatusArgs {
     /// How many recent events to show.
     #[arg(long, default_value_t = 10)]
     pub events: usize,
+    /// Watch the stack's throughput, lag and alarms from CloudWatch, refreshed in place (one JSON
+    /// object per refresh without a terminal or with `--output json`).
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between refreshes of `--watch`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "watch")]
+    pub period: u64,
+    /// Totals of `--watch` since this long ago (e.g. 15m, 2h, 1d; default: since the stack was
+    /// created).
+    #[arg(long, value_name = "DURATION", requires = "watch")]
+    pub since: Option<String>,
+    /// Stop `--watch` after N refreshes.
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub count: Option<u64>,
     /// `--output text|json`.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -26,14 +47,35 @@ pub struct StatusArgs {
 /// Runs `streamstack status`.
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let out = Printer::new(args.output.output);
+    // Argument errors before any API call.
+    watch_options(args)?;
     crate::aws::runtime()?.block_on(async {
         let config = crate::aws::sdk_config(&args.aws).await?;
         status(args, &config, &out).await
     })
 }
 
-/// Shows the stack's status, outputs, last events and alarm states with the clients of `config`.
-/// Expired credentials fail with one line naming the profile.
+/// The checked `--watch` options of `args` (`--period 0` and a bad `--since` are usage errors).
+pub fn watch_options(args: &StatusArgs) -> anyhow::Result<watch::Options> {
+    if args.period == 0 {
+        return Err(UsageError("--period must be at least 1 second".into()).into());
+    }
+    let since_secs = args
+        .since
+        .as_deref()
+        .map(figures::parse_duration)
+        .transpose()
+        .map_err(|e| UsageError(format!("--since: {e}")))?;
+    Ok(watch::Options {
+        period: args.period,
+        since_secs,
+        count: args.count,
+        json: args.output.output == OutputMode::Json || !std::io::stdout().is_terminal(),
+    })
+}
+
+/// Shows the stack's status, outputs, last events and alarm states with the clients of `config`
+/// (or watches it with `--watch`). Expired credentials fail with one line naming the profile.
 pub async fn status(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::Result<()> {
     show(args, config, out)
         .await
@@ -44,8 +86,13 @@ async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::R
     let name = args.stack.as_str();
     let cfn = Client::new(config);
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
-        anyhow::bail!("stack `{name}` does not exist");
+        return Err(UsageError(format!("stack `{name}` does not exist")).into());
     };
+    if args.watch {
+        let opts = watch_options(args)?;
+        let sources = watch::Sources::from_resources(&stack::resources(&cfn, name).await?);
+        return watch::run(config, name, &sources, state.created, &opts, out).await;
+    }
     let mut recent = events::stack_events(&cfn, name, args.events).await?;
     recent.truncate(args.events);
     recent.reverse();

@@ -526,3 +526,134 @@ async fn expired_credentials_fail_with_one_line_naming_the_profile() {
     );
     assert_eq!(exit_code(&err), 1);
 }
+
+const MONITORING_NS: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+fn monitoring_ok(action: &str, result: &str) -> HttpResponse {
+    xml(
+        200,
+        format!(
+            "<{action}Response xmlns=\"{MONITORING_NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a1b2c3d-0000-4000-8000-000000000003</RequestId></ResponseMetadata></{action}Response>"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn a_throttled_get_metric_data_does_not_end_the_watch_and_the_next_refresh_reads() {
+    let minute = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60
+        * 60
+        - 300;
+    let at = aws_smithy_types::DateTime::from_secs(minute)
+        .fmt(Format::DateTime)
+        .unwrap();
+    let resource = |logical: &str, physical: &str, kind: &str| {
+        format!("<member><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>{kind}</ResourceType><LastUpdatedTimestamp>2026-01-05T10:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>")
+    };
+    let resources = [
+        resource("DataStream", "orders-DataStream-1", "AWS::Kinesis::Stream"),
+        resource("DeliveryStream", "orders-DeliveryStream-1", FIREHOSE),
+        resource(
+            "FreshnessAlarm",
+            "orders-FreshnessAlarm-1",
+            "AWS::CloudWatch::Alarm",
+        ),
+    ]
+    .concat();
+    let result = |id: &str, value: f64| {
+        format!("<member><Id>{id}</Id><Label>{id}</Label><Timestamps><member>{at}</member></Timestamps><Values><member>{value}</member></Values><StatusCode>Complete</StatusCode></member>")
+    };
+    let throttled = || error(400, "Throttling", "Rate exceeded");
+    let replay = Replay::new(vec![
+        stack("orders", "CREATE_COMPLETE", false, &[]),
+        ok(
+            "ListStackResources",
+            &format!("<StackResourceSummaries>{resources}</StackResourceSummaries>"),
+        ),
+        // Refresh 1: throttled on every attempt the SDK makes.
+        throttled(),
+        throttled(),
+        throttled(),
+        // Refresh 2.
+        monitoring_ok(
+            "GetMetricData",
+            &format!(
+                "<MetricDataResults>{}{}</MetricDataResults>",
+                result("inRecords", 600.0),
+                result("outRecords", 120.0)
+            ),
+        ),
+        monitoring_ok(
+            "DescribeAlarms",
+            "<MetricAlarms><member><AlarmName>orders-FreshnessAlarm-1</AlarmName><StateValue>ALARM</StateValue></member></MetricAlarms>",
+        ),
+    ])
+    .await;
+    let Command::Status(args) = parse(&[
+        "status", "orders", "--watch", "--output", "json", "--period", "1", "--count", "2",
+    ]) else {
+        unreachable!()
+    };
+    let (printer, out) = Printer::capture(OutputMode::Json);
+    streamstack::status::status(&args, &replay.config, &printer)
+        .await
+        .unwrap();
+    let lines: Vec<Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout());
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("cannot read metrics: Throttling: Rate exceeded")),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[0]["in"]["records_per_s"], Value::Null);
+    assert_eq!(lines[0]["alarms"], serde_json::json!({}));
+    assert_eq!(lines[1]["error"], Value::Null, "{}", lines[1]);
+    assert_eq!(lines[1]["in"]["records_per_s"], 10.0);
+    assert_eq!(lines[1]["out"]["records_per_s"], 2.0);
+    assert_eq!(lines[1]["totals"]["in_records"], 600.0);
+    assert_eq!(lines[1]["in"]["bytes_per_s"], Value::Null);
+    assert_eq!(
+        lines[1]["alarms"],
+        serde_json::json!({"orders-FreshnessAlarm-1": "ALARM"})
+    );
+    assert_eq!(
+        replay.actions(),
+        [
+            "DescribeStacks",
+            "ListStackResources",
+            "GetMetricData",
+            "GetMetricData",
+            "GetMetricData",
+            "GetMetricData",
+            "DescribeAlarms"
+        ]
+    );
+    // One batched call per refresh: every query of the pattern is in the one request.
+    let bodies = replay.bodies();
+    let batch = &bodies[5];
+    for id in [
+        "inRecords",
+        "inBytes",
+        "outRecords",
+        "outBytes",
+        "lag",
+        "freshness",
+        "readThrottles",
+        "writeThrottles",
+    ] {
+        assert!(batch.contains(&format!("Id={id}&")), "{id}: {batch}");
+    }
+    assert!(
+        batch.contains("MetricName=DeliveryToS3.Records&"),
+        "{batch}"
+    );
+}

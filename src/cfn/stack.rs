@@ -17,6 +17,8 @@ pub struct StackState {
     pub outputs: Vec<(String, String)>,
     /// Whether termination protection is on.
     pub termination_protection: bool,
+    /// When the stack was created (seconds since the Unix epoch), when CloudFormation says.
+    pub created: Option<i64>,
 }
 
 impl StackState {
@@ -27,6 +29,7 @@ impl StackState {
             reason: None,
             outputs: vec![],
             termination_protection: false,
+            created: None,
         }
     }
 }
@@ -54,6 +57,7 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
                 reason: s.stack_status_reason().map(str::to_string),
                 outputs,
                 termination_protection: s.enable_termination_protection().unwrap_or(false),
+                created: s.creation_time().map(|t| t.secs()),
             }
         })),
         Err(e) if does_not_exist(&e) => Ok(None),
@@ -99,12 +103,19 @@ pub async fn enable_termination_protection(cfn: &Client, name: &str) -> anyhow::
     Ok(())
 }
 
-/// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
-pub async fn physical_ids(
-    cfn: &Client,
-    name: &str,
-    resource_type: &str,
-) -> anyhow::Result<Vec<String>> {
+/// One resource of a stack (ListStackResources).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// Logical id in the template, e.g. `DataStream`.
+    pub logical_id: String,
+    /// Resource type, e.g. `AWS::Kinesis::Stream`.
+    pub resource_type: String,
+    /// Physical id, e.g. the stream's name.
+    pub physical_id: String,
+}
+
+/// Every resource of the stack that has a physical id, in the order CloudFormation lists them.
+pub async fn resources(cfn: &Client, name: &str) -> anyhow::Result<Vec<Resource>> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -115,15 +126,30 @@ pub async fn physical_ids(
             .send()
             .await
             .map_err(|e| fail(format!("cannot list resources of `{name}`"), &e))?;
-        out.extend(
-            page.stack_resource_summaries()
-                .iter()
-                .filter(|r| r.resource_type() == Some(resource_type))
-                .filter_map(|r| r.physical_resource_id().map(str::to_string)),
-        );
+        out.extend(page.stack_resource_summaries().iter().filter_map(|r| {
+            Some(Resource {
+                logical_id: r.logical_resource_id().unwrap_or("").to_string(),
+                resource_type: r.resource_type().unwrap_or("").to_string(),
+                physical_id: r.physical_resource_id()?.to_string(),
+            })
+        }));
         token = page.next_token().map(str::to_string);
         if token.is_none() {
             return Ok(out);
         }
     }
+}
+
+/// Physical ids of the stack's resources of `resource_type` (e.g. every `AWS::S3::Bucket`).
+pub async fn physical_ids(
+    cfn: &Client,
+    name: &str,
+    resource_type: &str,
+) -> anyhow::Result<Vec<String>> {
+    Ok(resources(cfn, name)
+        .await?
+        .into_iter()
+        .filter(|r| r.resource_type == resource_type)
+        .map(|r| r.physical_id)
+        .collect())
 }

@@ -17,6 +17,8 @@ Patches (each fixes a difference from AWS that our tests hit; none adds behaviou
 4.-6. CloudFormation models for alarms and secrets, and change sets that update the stack (see
    each class/function below).
 7. Kinesis shards are written and read under a lock (see `_lock_kinesis_shards` below).
+8. Firehose delivery streams and Flink applications from CloudFormation are listed as stack
+   resources under their names (see `_NamedStackResource` below).
 
 Patches are all on by default. `STREAMSTACK_MOTO_SKIP_PATCHES=kinesis-shard-lock` leaves patch 7
 out, only to show that the tests which depend on it fail without it (see the issue notes).
@@ -236,6 +238,77 @@ class CloudFormationSecret(CloudFormationModel):
         secretsmanager_backends[account_id][region_name].delete_secret(
             secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True
         )
+
+
+class _NamedStackResource:
+    """8. AWS::KinesisFirehose::DeliveryStream and AWS::KinesisAnalyticsV2::Application from
+    CloudFormation. moto has no CloudFormation model for either, so a stack "creates" them without
+    listing them in ListStackResources and `Ref` to them resolves to nothing (alarm dimensions and
+    dashboards lose the name). In AWS both are stack resources whose physical id is their name,
+    which `status --watch` reads to find the delivery stream's and the application's metrics.
+    This lists them under the name AWS would give them (the name property, else a generated
+    `stack-Logical-XXXX` name) with `Ref` = that name and `Arn`; they are still not created in
+    moto's Firehose and Kinesis Analytics backends, which no test reads. (A mixin: moto's model
+    registry only sees direct subclasses of CloudFormationModel.)"""
+
+    arn_service = "firehose"
+    arn_kind = "deliverystream"
+
+    def __init__(self, name, account_id, region_name):
+        self.name = name
+        self.arn = f"arn:aws:{self.arn_service}:{region_name}:{account_id}:{self.arn_kind}/{name}"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        name = cloudformation_json.get("Properties", {}).get(cls.cloudformation_name_type(), resource_name)
+        return cls(name, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+
+class CloudFormationDeliveryStream(_NamedStackResource, CloudFormationModel):
+    """8. (see `_NamedStackResource`)"""
+
+    __module__ = "moto.firehose.models"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "DeliveryStreamName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::KinesisFirehose::DeliveryStream"
+
+
+class CloudFormationFlinkApplication(_NamedStackResource, CloudFormationModel):
+    """8. (see `_NamedStackResource`)"""
+
+    __module__ = "moto.kinesisanalyticsv2.models"
+    arn_service = "kinesisanalytics"
+    arn_kind = "application"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "ApplicationName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::KinesisAnalyticsV2::Application"
 
 
 from moto.cloudformation.models import ChangeSet  # noqa: E402
