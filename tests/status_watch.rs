@@ -228,7 +228,11 @@ fn every_pattern_shows_its_rates_totals_lag_and_alarms() {
             Expect {
                 pattern: "kpl-kds-kda",
                 out: ("AWS/KinesisAnalytics", "numRecordsOut", None, "Application"),
-                lag: ("AWS/KinesisAnalytics", "millisBehindLatest", "Application"),
+                lag: (
+                    "AWS/Kinesis",
+                    "GetRecords.IteratorAgeMilliseconds",
+                    "StreamName",
+                ),
             },
         ),
         (
@@ -255,7 +259,11 @@ fn every_pattern_shows_its_rates_totals_lag_and_alarms() {
             Expect {
                 pattern: "kds-kda-apigw",
                 out: ("AWS/KinesisAnalytics", "numRecordsOut", None, "Application"),
-                lag: ("AWS/KinesisAnalytics", "millisBehindLatest", "Application"),
+                lag: (
+                    "AWS/Kinesis",
+                    "GetRecords.IteratorAgeMilliseconds",
+                    "StreamName",
+                ),
             },
         ),
     ] {

@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | in | `AWS/Kinesis` `IncomingRecords`, `IncomingBytes` (`StreamName`) | same | same |
 //! | out | `AWS/Kinesis` `GetRecords.Records`, `GetRecords.Bytes`: what the consumer's event source mapping reads (the stream's only reader) | `AWS/Firehose` `DeliveryToS3.Records`, `DeliveryToS3.Bytes` | `AWS/KinesisAnalytics` `numRecordsOut` (`Application`); Flink publishes no bytes-out metric, so bytes out is always `null` |
-//! | lag | `GetRecords.IteratorAgeMilliseconds` (Maximum) | same | `millisBehindLatest` (Maximum, `Application`) |
+//! | lag | `GetRecords.IteratorAgeMilliseconds` (Maximum) | same | same: the Flink source's own GetRecords calls (its per-shard `millisBehindLatest` carries stream and shard dimensions one query by `Application` cannot match) |
 //! | throttles | `Read`/`WriteProvisionedThroughputExceeded` + the consumer's `AWS/Lambda` `Throttles` | `Read`/`Write...` | `Read`/`Write...` |
 //! | errors | the consumer's `AWS/Lambda` `Errors` | none (`null`) | pattern 4: the fare endpoint's `Errors`; pattern 2: none |
 //! | freshness | none | `DeliveryToS3.DataFreshness` (Maximum, seconds) | none |
@@ -220,7 +220,18 @@ impl Sources {
                 let a = &self.application;
                 const A: &str = "AWS/KinesisAnalytics";
                 add(OUT_RECORDS, A, "numRecordsOut", "Application", a, "Sum");
-                add(LAG, A, "millisBehindLatest", "Application", a, "Maximum");
+                // The job's Kinesis source publishes millisBehindLatest per shard, with stream and
+                // shard dimensions next to Application, which one GetMetricData query by
+                // Application alone does not match; its GetRecords calls give the stream's
+                // iterator age, the same lag as seen by Kinesis.
+                add(
+                    LAG,
+                    K,
+                    "GetRecords.IteratorAgeMilliseconds",
+                    "StreamName",
+                    stream,
+                    "Maximum",
+                );
                 add(
                     ERRORS,
                     "AWS/Lambda",
@@ -772,7 +783,7 @@ mod tests {
         assert_eq!(p2.pattern(), "kpl-kds-kda");
         let q = ids(&p2);
         assert!(q.contains(&(OUT_RECORDS, "numRecordsOut", "app".into())));
-        assert!(q.contains(&(LAG, "millisBehindLatest", "app".into())));
+        assert!(q.contains(&(LAG, "GetRecords.IteratorAgeMilliseconds", "s".into())));
         assert!(!q.iter().any(|(id, ..)| *id == OUT_BYTES || *id == ERRORS));
 
         let p4 = Sources::from_resources(&[
