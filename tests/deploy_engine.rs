@@ -318,7 +318,7 @@ fn without_a_terminal_and_without_yes_it_refuses_to_execute() {
 fn every_pattern_reaches_create_complete_and_is_destroyed() {
     let m = moto();
     let assets = stand_in_assets();
-    let ec2 = aws_sdk_ec2_free_subnet(&m);
+    let ec2 = m.free_subnet();
     for (pattern, stack) in [
         ("apigw-kds-lambda", "p1"),
         ("kpl-kds-kda", "p2"),
@@ -458,7 +458,7 @@ for kind, physical in wanted:
         out[physical] = t
 print(json.dumps(out))
 "#;
-    let out = std::process::Command::new(support_python())
+    let out = std::process::Command::new(support::moto::python())
         .args([
             "-c",
             script,
@@ -473,30 +473,6 @@ print(json.dumps(out))
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// A VPC and subnet for the producer instance (the emulator checks that the subnet exists).
-fn aws_sdk_ec2_free_subnet(m: &Moto) -> (String, String) {
-    let out = std::process::Command::new(support_python())
-        .args(["-c", &format!(
-            "import boto3;c=boto3.client('ec2',endpoint_url='{}',region_name='us-east-1',aws_access_key_id='testing',aws_secret_access_key='testing');v=c.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'];s=c.create_subnet(VpcId=v,CidrBlock='10.0.1.0/24')['Subnet']['SubnetId'];print(v,s)",
-            m.endpoint
-        )])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let mut parts = text.split_whitespace();
-    (
-        parts.next().expect("vpc id").to_string(),
-        parts.next().expect("subnet id").to_string(),
-    )
-}
-
-fn support_python() -> std::path::PathBuf {
-    std::env::var_os("STREAMSTACK_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"))
-        .join("bin/python")
 }
 
 #[test]

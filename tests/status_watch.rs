@@ -23,27 +23,6 @@ fn ok(o: &Output) {
     );
 }
 
-fn python() -> std::path::PathBuf {
-    support::moto::venv().join("bin/python")
-}
-
-/// A VPC and subnet for the producer instance (the emulator checks that the subnet exists).
-fn free_subnet(m: &Moto) -> (String, String) {
-    let out = std::process::Command::new(python())
-        .args(["-c", &format!(
-            "import boto3;c=boto3.client('ec2',endpoint_url='{}',region_name='us-east-1',aws_access_key_id='testing',aws_secret_access_key='testing');v=c.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'];s=c.create_subnet(VpcId=v,CidrBlock='10.0.1.0/24')['Subnet']['SubnetId'];print(v,s)",
-            m.endpoint
-        )])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let mut parts = text.split_whitespace();
-    (
-        parts.next().expect("vpc id").to_string(),
-        parts.next().expect("subnet id").to_string(),
-    )
-}
-
 fn deploy(m: &Moto, pattern: &str, stack: &str) {
     let assets = stand_in_assets();
     let mut args: Vec<String> = [
@@ -60,7 +39,7 @@ fn deploy(m: &Moto, pattern: &str, stack: &str) {
     .map(String::from)
     .to_vec();
     if pattern.contains("kda") {
-        let (vpc, subnet) = free_subnet(m);
+        let (vpc, subnet) = m.free_subnet();
         args.extend([
             "--param".into(),
             format!("ProducerVpcId={vpc}"),

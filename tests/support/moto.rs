@@ -23,6 +23,11 @@ pub struct Moto {
     _stdin: ChildStdin,
 }
 
+/// The venv's Python interpreter.
+pub fn python() -> PathBuf {
+    venv().join("bin/python")
+}
+
 /// The venv with the pinned Python tools (`STREAMSTACK_VENV`, default `<repo>/.venv`).
 pub fn venv() -> PathBuf {
     std::env::var_os("STREAMSTACK_VENV")
@@ -56,7 +61,7 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
 impl Moto {
     /// Starts a server with extra environment variables (e.g. moto's auth switch).
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
-        let python = venv().join("bin/python");
+        let python = python();
         assert!(
             python.is_file(),
             "{} not found: run deployment/run-all-tests.sh (it installs moto 5.2.5), or set STREAMSTACK_VENV",
@@ -98,6 +103,24 @@ impl Moto {
             _child: child,
             _stdin: stdin,
         }
+    }
+
+    /// A new VPC and subnet for the producer instance (the emulator checks that the subnet
+    /// exists), made with boto3 from the venv: `(vpc id, subnet id)`.
+    pub fn free_subnet(&self) -> (String, String) {
+        let out = Command::new(python())
+            .args(["-c", &format!(
+                "import boto3;c=boto3.client('ec2',endpoint_url='{}',region_name='us-east-1',aws_access_key_id='testing',aws_secret_access_key='testing');v=c.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId'];s=c.create_subnet(VpcId=v,CidrBlock='10.0.1.0/24')['Subnet']['SubnetId'];print(v,s)",
+                self.endpoint
+            )])
+            .output()
+            .expect("run boto3");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let mut parts = text.split_whitespace();
+        (
+            parts.next().expect("vpc id").to_string(),
+            parts.next().expect("subnet id").to_string(),
+        )
     }
 
     /// Process id of the emulator (the benchmark reads its CPU time).
