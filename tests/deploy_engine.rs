@@ -7,7 +7,8 @@ mod support;
 use std::process::Output;
 
 use serde_json::Value;
-use support::moto::{block_on, moto, stand_in_assets, Moto};
+use support::assets::stand_in_assets;
+use support::moto::{block_on, deploy_args, moto, Moto};
 
 fn run(m: &Moto, args: &[&str]) -> Output {
     m.cli().args(args).output().unwrap()
@@ -325,22 +326,8 @@ fn every_pattern_reaches_create_complete_and_is_destroyed() {
         ("kds-kdf-s3", "p3"),
         ("kds-kda-apigw", "p4"),
     ] {
-        let mut args = vec![
-            "deploy",
-            pattern,
-            "--stack-name",
-            stack,
-            "--yes",
-            "--assets-dir",
-            assets.path().to_str().unwrap(),
-            "--output",
-            "json",
-        ];
-        let vpc = format!("ProducerVpcId={}", ec2.0);
-        let subnet = format!("ProducerSubnetId={}", ec2.1);
-        if pattern.contains("kda") {
-            args.extend(["--param", &vpc, "--param", &subnet]);
-        }
+        let args = deploy_args(pattern, stack, assets.path(), &ec2);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = run(&m, &args);
         ok(&o);
         let last: Value =

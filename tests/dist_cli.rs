@@ -1,31 +1,14 @@
 //! `streamstack dist`: the build-s3-dist layout, content-hashed assets referenced by the baked
 //! templates, determinism, and bad input (one line, exit 2, nothing written).
 
+mod support;
+
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-const FUNCTIONS: [&str; 7] = [
-    "consumer-function-arm64.zip",
-    "consumer-function-x86_64.zip",
-    "fare-endpoint-function-arm64.zip",
-    "fare-endpoint-function-x86_64.zip",
-    "producer-x86_64.zip",
-    "kpl-kds-kda-flink.jar",
-    "kds-kda-apigw-flink.jar",
-];
-
-/// A folder with stand-in function and producer zips and Flink jars: dist only copies and
-/// hashes them.
-fn assets_dir() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for (i, f) in FUNCTIONS.iter().enumerate() {
-        std::fs::write(d.path().join(f), format!("zip bytes {i}")).unwrap();
-    }
-    d
-}
+use support::assets::{stand_in_assets, ASSET_NAMES};
 
 fn dist(out: &Path, assets: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
@@ -74,7 +57,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn layout_templates_and_content_hashed_assets_agree() {
-    let assets = assets_dir();
+    let assets = stand_in_assets();
     let out = tempfile::tempdir().unwrap();
     let o = dist(out.path(), assets.path(), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -88,7 +71,7 @@ fn layout_templates_and_content_hashed_assets_agree() {
         .iter()
         .filter(|f| f.starts_with("regional-s3-assets/"))
         .collect();
-    assert_eq!(regional.len(), FUNCTIONS.len(), "{files:?}");
+    assert_eq!(regional.len(), ASSET_NAMES.len(), "{files:?}");
     for r in &regional {
         let name = r.trim_start_matches("regional-s3-assets/");
         // <stem>-<16 hex>.zip or .jar
@@ -138,7 +121,7 @@ fn layout_templates_and_content_hashed_assets_agree() {
 
 #[test]
 fn two_runs_give_byte_identical_output_and_a_rerun_replaces_the_layout() {
-    let assets = assets_dir();
+    let assets = stand_in_assets();
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     assert!(dist(a.path(), assets.path(), &[]).status.success());
@@ -153,7 +136,7 @@ fn two_runs_give_byte_identical_output_and_a_rerun_replaces_the_layout() {
         );
     }
     // A changed asset gets a new name; the old one does not linger.
-    std::fs::write(assets.path().join(FUNCTIONS[0]), b"new bytes").unwrap();
+    std::fs::write(assets.path().join(ASSET_NAMES[0]), b"new bytes").unwrap();
     assert!(dist(a.path(), assets.path(), &[]).status.success());
     let after = listing(a.path());
     assert_eq!(after.len(), la.len(), "{after:?}");
@@ -161,7 +144,7 @@ fn two_runs_give_byte_identical_output_and_a_rerun_replaces_the_layout() {
 }
 
 fn assert_refused(extra_args: &[&str], needles: &[&str]) {
-    let assets = assets_dir();
+    let assets = stand_in_assets();
     let out = tempfile::tempdir().unwrap();
     let mut args = vec!["dist"];
     args.extend_from_slice(extra_args);
@@ -270,7 +253,7 @@ fn embedded_assets_are_shipped_without_any_folder() {
     match option_env!("STREAMSTACK_ASSETS_DIR") {
         Some(dir) => {
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            for f in FUNCTIONS {
+            for f in ASSET_NAMES {
                 let want = std::fs::read(Path::new(dir).join(f)).unwrap();
                 let stem = f.trim_end_matches(".zip").trim_end_matches(".jar");
                 let shipped = listing(out.path())

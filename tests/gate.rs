@@ -3,6 +3,8 @@
 //! The pinned validators live in the venv that `deployment/run-all-tests.sh` creates
 //! (`STREAMSTACK_VENV`, default `<repo>/.venv`). This test fails, never skips, without them.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -36,17 +38,7 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let assets = dir.path().join("assets");
-    std::fs::create_dir_all(&assets).unwrap();
-    for f in ["consumer-function", "fare-endpoint-function"] {
-        for arch in ["arm64", "x86_64"] {
-            std::fs::write(assets.join(format!("{f}-{arch}.zip")), f).unwrap();
-        }
-    }
-    std::fs::write(assets.join("producer-x86_64.zip"), "producer").unwrap();
-    for jar in ["kpl-kds-kda-flink.jar", "kds-kda-apigw-flink.jar"] {
-        std::fs::write(assets.join(jar), jar).unwrap();
-    }
+    let assets = support::assets::stand_in_assets();
     let dist_out = dir.path().join("dist");
     let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
         .args([
@@ -61,7 +53,7 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         ])
         .arg(&dist_out)
         .arg("--assets-dir")
-        .arg(&assets)
+        .arg(assets.path())
         .output()
         .unwrap();
     assert!(

@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use serde_json::{json, Value};
-use support::moto::{block_on, moto, stand_in_assets, Moto};
+use support::assets::stand_in_assets;
+use support::moto::{block_on, deploy_args, moto, Moto};
 
 fn ok(o: &Output) {
     assert!(
@@ -25,28 +26,7 @@ fn ok(o: &Output) {
 
 fn deploy(m: &Moto, pattern: &str, stack: &str) {
     let assets = stand_in_assets();
-    let mut args: Vec<String> = [
-        "deploy",
-        pattern,
-        "--stack-name",
-        stack,
-        "--yes",
-        "--assets-dir",
-        assets.path().to_str().unwrap(),
-        "--output",
-        "json",
-    ]
-    .map(String::from)
-    .to_vec();
-    if pattern.contains("kda") {
-        let (vpc, subnet) = m.free_subnet();
-        args.extend([
-            "--param".into(),
-            format!("ProducerVpcId={vpc}"),
-            "--param".into(),
-            format!("ProducerSubnetId={subnet}"),
-        ]);
-    }
+    let args = deploy_args(pattern, stack, assets.path(), &m.free_subnet());
     ok(&m.cli().args(&args).output().unwrap());
 }
 

@@ -1,3 +1,4 @@
 //! Shared test support.
+pub mod assets;
 pub mod kinesis;
 pub mod moto;

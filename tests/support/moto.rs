@@ -201,19 +201,35 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-/// A folder of stand-in code assets: the emulator stores them, it never runs them.
-pub fn stand_in_assets() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for name in [
-        "consumer-function-arm64.zip",
-        "consumer-function-x86_64.zip",
-        "fare-endpoint-function-arm64.zip",
-        "fare-endpoint-function-x86_64.zip",
-        "producer-x86_64.zip",
-        "kpl-kds-kda-flink.jar",
-        "kds-kda-apigw-flink.jar",
-    ] {
-        std::fs::write(d.path().join(name), format!("stand-in for {name}")).unwrap();
+/// The arguments of `streamstack deploy PATTERN --stack-name STACK --yes` with stand-in assets
+/// from `assets` and JSON output; the Flink patterns' producer instance goes into `subnet`
+/// (`(vpc id, subnet id)`, from [`Moto::free_subnet`]).
+pub fn deploy_args(
+    pattern: &str,
+    stack: &str,
+    assets: &Path,
+    subnet: &(String, String),
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "deploy",
+        pattern,
+        "--stack-name",
+        stack,
+        "--yes",
+        "--assets-dir",
+        assets.to_str().unwrap(),
+        "--output",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    if pattern.contains("kda") {
+        args.extend([
+            "--param".into(),
+            format!("ProducerVpcId={}", subnet.0),
+            "--param".into(),
+            format!("ProducerSubnetId={}", subnet.1),
+        ]);
     }
-    d
+    args
 }
