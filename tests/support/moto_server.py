@@ -19,11 +19,15 @@ Patches (each fixes a difference from AWS that our tests hit; none adds behaviou
 7. Kinesis shards are written and read under a lock (see `_lock_kinesis_shards` below).
 8. Firehose delivery streams and Flink applications from CloudFormation are listed as stack
    resources under their names (see `_NamedStackResource` below).
+9. Managed Service for Apache Flink applications are READY when created, started and stopped
+   (StartApplication/StopApplication, their operations, snapshots) with lazily timed status
+   transitions, and have numeric timestamps (see `_patch_flink_applications` below).
 
 Patches are all on by default. `STREAMSTACK_MOTO_SKIP_PATCHES=kinesis-shard-lock` leaves patch 7
 out, only to show that the tests which depend on it fail without it (see the issue notes).
 """
 
+import os
 import sys
 
 from moto.cloudformation import parsing
@@ -311,6 +315,487 @@ class CloudFormationFlinkApplication(_NamedStackResource, CloudFormationModel):
         return "AWS::KinesisAnalyticsV2::Application"
 
 
+import copy  # noqa: E402
+import time  # noqa: E402
+
+from moto.core.exceptions import JsonRESTError  # noqa: E402
+from moto.kinesisanalyticsv2 import models as flink_models  # noqa: E402
+from moto.kinesisanalyticsv2.responses import KinesisAnalyticsV2Response  # noqa: E402
+from moto.moto_api._internal import mock_random  # noqa: E402
+
+
+def _flink_error(kind, message):
+    # HTTP 400 with {"__type": kind, "message": ...}, as the service answers (awsJson1.1).
+    return JsonRESTError(kind, message)
+
+
+def _flink_now():
+    # Timestamps are epoch seconds (JSON numbers), as the awsJson protocol carries them.
+    return round(time.time(), 3)
+
+
+def _flink_transition_seconds():
+    return float(os.environ.get("STREAMSTACK_MOTO_FLINK_TRANSITION_SECONDS", "1.0"))
+
+
+def _flink_settle(app):
+    """A transition started at t ends at t + delay: computed when the application is read."""
+    transition = app.streamstack_transition
+    if transition is not None and time.time() >= transition["until"]:
+        app.application_status = transition["status"]
+        transition["operation"].update(OperationStatus="SUCCESSFUL", EndTime=round(transition["until"], 3))
+        app.streamstack_transition = None
+
+
+def _flink_stabilize(app):
+    """CloudFormation's resource handlers wait until the application is stable before they change
+    it (two resources of one stack update may change it in turn); here a transition in flight
+    ends at once."""
+    transition = app.streamstack_transition
+    if transition is not None:
+        transition["until"] = min(transition["until"], time.time())
+        _flink_settle(app)
+
+
+def _flink_operation(app, operation, version_change=None, status=None, settled_status=None):
+    """Records an operation. With `status`, the application enters it and reaches `settled_status`
+    after the transition delay (the operation stays IN_PROGRESS until then); without, the
+    operation is done at once."""
+    now = _flink_now()
+    record = {
+        "Operation": operation,
+        "OperationId": mock_random.get_random_string(length=16),
+        "StartTime": now,
+        "OperationStatus": "IN_PROGRESS",
+    }
+    if version_change:
+        record["ApplicationVersionChangeDetails"] = version_change
+    app.streamstack_operations.append(record)
+    if status is None:
+        record.update(OperationStatus="SUCCESSFUL", EndTime=now)
+    else:
+        app.application_status = status
+        app.streamstack_transition = {
+            "until": now + _flink_transition_seconds(),
+            "status": settled_status,
+            "operation": record,
+        }
+    return record["OperationId"]
+
+
+def _flink_snapshots_enabled(app):
+    config = (app.app_config_description or {}).get("ApplicationSnapshotConfigurationDescription") or {}
+    return config.get("SnapshotsEnabled") is True
+
+
+def _flink_take_snapshot(app, name):
+    app.streamstack_snapshots[name] = {
+        "SnapshotName": name,
+        "SnapshotStatus": "READY",
+        "ApplicationVersionId": app.application_version_id,
+        "SnapshotCreationTimestamp": _flink_now(),
+        "RuntimeEnvironment": app.runtime_environment,
+    }
+
+
+def _flink_service_snapshot(app):
+    # The service's own snapshot when it stops or updates a running application with snapshots
+    # on. AWS does not document the names it gives them; this one is the application's name,
+    # version and the time in milliseconds.
+    if _flink_snapshots_enabled(app):
+        _flink_take_snapshot(app, f"{app.application_name}-{app.application_version_id}-{int(time.time() * 1000)}")
+
+
+def _flink_new_version(app, operation):
+    """A configuration change: version +1; a RUNNING application is restarted by the service
+    (UPDATING, then RUNNING again after the transition delay)."""
+    if app.application_status not in ("READY", "RUNNING"):
+        raise _flink_error(
+            "ResourceInUseException",
+            f"Application {app.application_name} is in {app.application_status} status; it must be READY or RUNNING to be updated.",
+        )
+    running = app.application_status == "RUNNING"
+    if running:
+        # The snapshot of the running version, before the update.
+        _flink_service_snapshot(app)
+    old = app.application_version_id
+    app.application_version_id = old + 1
+    now = _flink_now()
+    app.last_updated_date_time = now
+    app.streamstack_version_created = now
+    app.conditional_token = str(mock_random.uuid4()).replace("-", "")
+    change = {"ApplicationVersionUpdatedFrom": old, "ApplicationVersionUpdatedTo": old + 1}
+    if running:
+        return _flink_operation(app, operation, change, status="UPDATING", settled_status="RUNNING")
+    return _flink_operation(app, operation, change)
+
+
+def _flink_detail(app):
+    detail = {
+        "ApplicationARN": app.application_arn,
+        "ApplicationName": app.application_name,
+        "ApplicationDescription": app.application_description,
+        "RuntimeEnvironment": app.runtime_environment,
+        "ServiceExecutionRole": app.service_execution_role,
+        "ApplicationStatus": app.application_status,
+        "ApplicationVersionId": app.application_version_id,
+        "CreateTimestamp": app.creation_date_time,
+        "LastUpdateTimestamp": app.last_updated_date_time,
+        "ApplicationConfigurationDescription": app.app_config_description,
+        "CloudWatchLoggingOptionDescriptions": app.cloud_watch_logging_description,
+        "ApplicationMaintenanceConfigurationDescription": {
+            "ApplicationMaintenanceWindowStartTime": "06:00",
+            "ApplicationMaintenanceWindowEndTime": "14:00",
+        },
+        "ApplicationVersionCreateTimestamp": app.streamstack_version_created,
+        "ConditionalToken": app.conditional_token,
+        "ApplicationMode": app.application_mode,
+    }
+    return copy.deepcopy({key: value for key, value in detail.items() if value is not None})
+
+
+def _flink_page(items, limit, next_token):
+    try:
+        start = int(next_token) if next_token else 0
+    except ValueError:
+        raise _flink_error("InvalidArgumentException", f"Invalid NextToken {next_token}.")
+    end = start + int(limit or 50)
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _patch_flink_applications():
+    """9. Managed Service for Apache Flink applications (Kinesis Analytics V2).
+
+    AWS: an application created by CreateApplication (or by CloudFormation's
+    AWS::KinesisAnalyticsV2::Application, whose Ref is its name) is READY, in STREAMING mode
+    unless told otherwise; a second one of the same name is ResourceInUseException.
+    StartApplication takes it through STARTING to RUNNING, StopApplication through STOPPING
+    (FORCE_STOPPING with Force) to READY, each answering an OperationId that
+    DescribeApplicationOperation and ListApplicationOperations (newest first) follow: IN_PROGRESS,
+    then SUCCESSFUL with an EndTime. StartApplication needs READY (else ResourceInUseException),
+    restores from the latest snapshot unless its RunConfiguration says otherwise, answers
+    InvalidArgumentException for RESTORE_FROM_CUSTOM_SNAPSHOT of a snapshot the application does
+    not have, and is reported as ApplicationConfigurationDescription.RunConfigurationDescription.
+    StopApplication needs RUNNING (with Force: STARTING, UPDATING, STOPPING, AUTOSCALING or
+    RUNNING); without Force the service takes a snapshot when snapshots are on, as it does before
+    an update of a running application. CreateApplicationSnapshot needs snapshots on
+    (InvalidApplicationConfigurationException) and a RUNNING application
+    (ResourceInUseException). Every change of configuration (an update from CloudFormation, a
+    logging option) increments ApplicationVersionId, and a RUNNING application is restarted
+    (UPDATING, then RUNNING). An unknown application is ResourceNotFoundException (HTTP 400).
+    Timestamps are JSON numbers (epoch seconds), as awsJson1.1 carries them.
+    moto 5.2.5: has CreateApplication, DescribeApplication, ListApplications and tags only; a new
+    application is STARTING for ever; timestamps are ISO strings (botocore tolerates them, the
+    Rust and Java SDKs reject the response); DescribeApplication of an unknown name is an HTTP
+    500 (KeyError); the detail lacks the required ApplicationName; a second CreateApplication
+    silently replaces the first; and no CloudFormation model creates the application (patch 8
+    only listed it as a stack resource).
+    The patch: new applications are READY with numeric timestamps; StartApplication,
+    StopApplication, DescribeApplicationOperation, ListApplicationOperations,
+    CreateApplicationSnapshot, ListApplicationSnapshots, DeleteApplication and
+    Add/DeleteApplicationCloudWatchLoggingOption on moto's backend and response class, with the
+    errors above (moto's JsonRESTError). A transition is computed when the application is read (no
+    threads): one started at t ends at t + `STREAMSTACK_MOTO_FLINK_TRANSITION_SECONDS` (default
+    1.0). All state lives on the backend's Application objects, so POST /moto-api/reset clears
+    it. `update_application_from_template` is the in-place update a
+    CloudFormation stack update makes.
+    Not modelled: the UpdateApplication API itself, autoscaling, maintenance, rollback, the
+    history of versions, snapshots being CREATING (they are READY at once), and the names the
+    service gives its own snapshots (undocumented; here application-version-milliseconds)."""
+    application_cls = flink_models.Application
+    backend_cls = flink_models.KinesisAnalyticsV2Backend
+    original_init = application_cls.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        now = _flink_now()
+        self.application_status = "READY"
+        self.creation_date_time = now
+        self.last_updated_date_time = now
+        self.streamstack_version_created = now
+        self.application_mode = self.application_mode or "STREAMING"
+        self.cloud_watch_logging_description = self.cloud_watch_logging_description or []
+        self.streamstack_operations = []
+        self.streamstack_snapshots = {}
+        self.streamstack_transition = None
+
+    application_cls.__init__ = init
+
+    def application(self, name):
+        app = self.applications.get(name)
+        if app is None:
+            raise _flink_error("ResourceNotFoundException", f"Application {name} not found.")
+        _flink_settle(app)
+        return app
+
+    original_create = backend_cls.create_application
+
+    def create_application(self, application_name, *args, **kwargs):
+        if application_name in self.applications:
+            raise _flink_error("ResourceInUseException", f"Application {application_name} already exists.")
+        original_create(self, application_name, *args, **kwargs)
+        return _flink_detail(self.applications[application_name])
+
+    def describe_application(self, application_name):
+        return _flink_detail(self.streamstack_application(application_name))
+
+    def list_applications(self):
+        summaries = []
+        for app in self.applications.values():
+            _flink_settle(app)
+            summaries.append(
+                {
+                    "ApplicationName": app.application_name,
+                    "ApplicationARN": app.application_arn,
+                    "ApplicationStatus": app.application_status,
+                    "ApplicationVersionId": app.application_version_id,
+                    "RuntimeEnvironment": app.runtime_environment,
+                    "ApplicationMode": app.application_mode,
+                }
+            )
+        return summaries
+
+    def start_application(self, application_name, run_configuration):
+        app = self.streamstack_application(application_name)
+        if app.application_status != "READY":
+            raise _flink_error(
+                "ResourceInUseException",
+                f"Application {application_name} is in {app.application_status} status; it must be READY to start.",
+            )
+        run_configuration = run_configuration or {}
+        restore = dict(run_configuration.get("ApplicationRestoreConfiguration") or {})
+        restore.setdefault("ApplicationRestoreType", "RESTORE_FROM_LATEST_SNAPSHOT")
+        if restore["ApplicationRestoreType"] == "RESTORE_FROM_CUSTOM_SNAPSHOT":
+            snapshot = restore.get("SnapshotName")
+            if not snapshot:
+                raise _flink_error("InvalidArgumentException", "SnapshotName is required for RESTORE_FROM_CUSTOM_SNAPSHOT.")
+            if snapshot not in app.streamstack_snapshots:
+                raise _flink_error(
+                    "InvalidArgumentException", f"Snapshot {snapshot} does not exist for application {application_name}."
+                )
+        else:
+            restore.pop("SnapshotName", None)
+        flink = {"AllowNonRestoredState": bool((run_configuration.get("FlinkRunConfiguration") or {}).get("AllowNonRestoredState", False))}
+        if app.app_config_description is None:
+            app.app_config_description = {}
+        app.app_config_description["RunConfigurationDescription"] = {
+            "ApplicationRestoreConfigurationDescription": restore,
+            "FlinkRunConfigurationDescription": flink,
+        }
+        return _flink_operation(app, "StartApplication", status="STARTING", settled_status="RUNNING")
+
+    def stop_application(self, application_name, force):
+        app = self.streamstack_application(application_name)
+        allowed = ("STARTING", "UPDATING", "STOPPING", "AUTOSCALING", "RUNNING") if force else ("RUNNING",)
+        if app.application_status not in allowed:
+            raise _flink_error(
+                "ResourceInUseException",
+                f"Application {application_name} is in {app.application_status} status; it cannot be stopped"
+                + (" (it must be RUNNING unless Force is true)." if not force else "."),
+            )
+        if app.streamstack_transition is not None:
+            # A forced stop ends the operation in flight.
+            app.streamstack_transition["operation"].update(OperationStatus="CANCELLED", EndTime=_flink_now())
+            app.streamstack_transition = None
+        if not force:
+            _flink_service_snapshot(app)
+        return _flink_operation(
+            app, "StopApplication", status="FORCE_STOPPING" if force else "STOPPING", settled_status="READY"
+        )
+
+    def describe_application_operation(self, application_name, operation_id):
+        app = self.streamstack_application(application_name)
+        for record in app.streamstack_operations:
+            if record["OperationId"] == operation_id:
+                return {key: value for key, value in record.items() if key != "OperationId"}
+        raise _flink_error(
+            "ResourceNotFoundException", f"Operation {operation_id} not found for application {application_name}."
+        )
+
+    def list_application_operations(self, application_name, operation, operation_status, limit, next_token):
+        app = self.streamstack_application(application_name)
+        records = [
+            {key: value for key, value in record.items() if key != "ApplicationVersionChangeDetails"}
+            for record in reversed(app.streamstack_operations)
+            if (not operation or record["Operation"] == operation)
+            and (not operation_status or record["OperationStatus"] == operation_status)
+        ]
+        return _flink_page(records, limit, next_token)
+
+    def list_application_snapshots(self, application_name, limit, next_token):
+        app = self.streamstack_application(application_name)
+        return _flink_page(copy.deepcopy(list(app.streamstack_snapshots.values())), limit, next_token)
+
+    def create_application_snapshot(self, application_name, snapshot_name):
+        app = self.streamstack_application(application_name)
+        if not _flink_snapshots_enabled(app):
+            raise _flink_error(
+                "InvalidApplicationConfigurationException", f"Snapshots are disabled for application {application_name}."
+            )
+        if app.application_status != "RUNNING":
+            raise _flink_error(
+                "ResourceInUseException",
+                f"Application {application_name} is in {app.application_status} status; it must be RUNNING to take a snapshot.",
+            )
+        if snapshot_name in app.streamstack_snapshots:
+            raise _flink_error("InvalidArgumentException", f"Snapshot {snapshot_name} already exists.")
+        _flink_take_snapshot(app, snapshot_name)
+
+    def delete_application(self, application_name, create_timestamp):
+        app = self.streamstack_application(application_name)
+        if create_timestamp is not None and int(float(create_timestamp)) != int(app.creation_date_time):
+            raise _flink_error("InvalidArgumentException", "CreateTimestamp does not match the application's.")
+        del self.applications[application_name]
+        self.tagger.delete_all_tags_for_resource(app.application_arn)
+
+    def add_application_cloud_watch_logging_option(self, application_name, option):
+        app = self.streamstack_application(application_name)
+        option_id = f"{len(app.cloud_watch_logging_description) + 1}.1"
+        while any(o["CloudWatchLoggingOptionId"] == option_id for o in app.cloud_watch_logging_description):
+            option_id = f"{int(option_id.split('.')[0]) + 1}.1"
+        operation_id = _flink_new_version(app, "AddApplicationCloudWatchLoggingOption")
+        app.cloud_watch_logging_description.append(
+            {"CloudWatchLoggingOptionId": option_id, "LogStreamARN": option["LogStreamARN"]}
+        )
+        return {
+            "ApplicationARN": app.application_arn,
+            "ApplicationVersionId": app.application_version_id,
+            "CloudWatchLoggingOptionDescriptions": copy.deepcopy(app.cloud_watch_logging_description),
+            "OperationId": operation_id,
+        }
+
+    def delete_application_cloud_watch_logging_option(self, application_name, option_id):
+        app = self.streamstack_application(application_name)
+        remaining = [o for o in app.cloud_watch_logging_description if o["CloudWatchLoggingOptionId"] != option_id]
+        if len(remaining) == len(app.cloud_watch_logging_description):
+            raise _flink_error("ResourceNotFoundException", f"CloudWatch logging option {option_id} not found.")
+        operation_id = _flink_new_version(app, "DeleteApplicationCloudWatchLoggingOption")
+        app.cloud_watch_logging_description = remaining
+        return {
+            "ApplicationARN": app.application_arn,
+            "ApplicationVersionId": app.application_version_id,
+            "CloudWatchLoggingOptionDescriptions": copy.deepcopy(remaining),
+            "OperationId": operation_id,
+        }
+
+    def update_application_from_template(self, application_name, properties):
+        """CloudFormation's in-place update: the template's properties replace the configuration
+        (the run configuration and logging options, which the template does not carry, stay)."""
+        app = self.streamstack_application(application_name)
+        _flink_stabilize(app)
+        operation_id = _flink_new_version(app, "UpdateApplication")
+        run = (app.app_config_description or {}).get("RunConfigurationDescription")
+        config = properties.get("ApplicationConfiguration")
+        app.app_config_description = app._generate_app_config_description(config) if config else {}
+        if run is not None:
+            app.app_config_description["RunConfigurationDescription"] = run
+        app.application_description = properties.get("ApplicationDescription")
+        app.runtime_environment = properties.get("RuntimeEnvironment", app.runtime_environment)
+        app.service_execution_role = properties.get("ServiceExecutionRole", app.service_execution_role)
+        return operation_id
+
+    for name, method in [
+        ("streamstack_application", application),
+        ("create_application", create_application),
+        ("describe_application", describe_application),
+        ("list_applications", list_applications),
+        ("start_application", start_application),
+        ("stop_application", stop_application),
+        ("describe_application_operation", describe_application_operation),
+        ("list_application_operations", list_application_operations),
+        ("list_application_snapshots", list_application_snapshots),
+        ("create_application_snapshot", create_application_snapshot),
+        ("delete_application", delete_application),
+        ("add_application_cloud_watch_logging_option", add_application_cloud_watch_logging_option),
+        ("delete_application_cloud_watch_logging_option", delete_application_cloud_watch_logging_option),
+        ("update_application_from_template", update_application_from_template),
+    ]:
+        setattr(backend_cls, name, method)
+
+    def backend(response):
+        return response.kinesisanalyticsv2_backend
+
+    def respond_start_application(self):
+        operation_id = backend(self).start_application(
+            self._get_param("ApplicationName"), self._get_param("RunConfiguration")
+        )
+        return json.dumps({"OperationId": operation_id})
+
+    def respond_stop_application(self):
+        operation_id = backend(self).stop_application(
+            self._get_param("ApplicationName"), bool(self._get_param("Force", False))
+        )
+        return json.dumps({"OperationId": operation_id})
+
+    def respond_describe_application_operation(self):
+        details = backend(self).describe_application_operation(
+            self._get_param("ApplicationName"), self._get_param("OperationId")
+        )
+        return json.dumps({"ApplicationOperationInfoDetails": details})
+
+    def respond_list_application_operations(self):
+        records, token = backend(self).list_application_operations(
+            self._get_param("ApplicationName"),
+            self._get_param("Operation"),
+            self._get_param("OperationStatus"),
+            self._get_param("Limit"),
+            self._get_param("NextToken"),
+        )
+        body = {"ApplicationOperationInfoList": records}
+        if token:
+            body["NextToken"] = token
+        return json.dumps(body)
+
+    def respond_list_application_snapshots(self):
+        snapshots, token = backend(self).list_application_snapshots(
+            self._get_param("ApplicationName"), self._get_param("Limit"), self._get_param("NextToken")
+        )
+        body = {"SnapshotSummaries": snapshots}
+        if token:
+            body["NextToken"] = token
+        return json.dumps(body)
+
+    def respond_create_application_snapshot(self):
+        backend(self).create_application_snapshot(self._get_param("ApplicationName"), self._get_param("SnapshotName"))
+        return json.dumps({})
+
+    def respond_delete_application(self):
+        backend(self).delete_application(self._get_param("ApplicationName"), self._get_param("CreateTimestamp"))
+        return json.dumps({})
+
+    def respond_add_application_cloud_watch_logging_option(self):
+        return json.dumps(
+            backend(self).add_application_cloud_watch_logging_option(
+                self._get_param("ApplicationName"), self._get_param("CloudWatchLoggingOption")
+            )
+        )
+
+    def respond_delete_application_cloud_watch_logging_option(self):
+        return json.dumps(
+            backend(self).delete_application_cloud_watch_logging_option(
+                self._get_param("ApplicationName"), self._get_param("CloudWatchLoggingOptionId")
+            )
+        )
+
+    # moto dispatches X-Amz-Target "KinesisAnalytics_20180523.StartApplication" to the response
+    # class's method start_application.
+    for method in [
+        respond_start_application,
+        respond_stop_application,
+        respond_describe_application_operation,
+        respond_list_application_operations,
+        respond_list_application_snapshots,
+        respond_create_application_snapshot,
+        respond_delete_application,
+        respond_add_application_cloud_watch_logging_option,
+        respond_delete_application_cloud_watch_logging_option,
+    ]:
+        method.__name__ = method.__name__[len("respond_"):]
+        setattr(KinesisAnalyticsV2Response, method.__name__, method)
+
+
+_patch_flink_applications()
+
 from moto.cloudformation.models import ChangeSet  # noqa: E402
 
 _apply = ChangeSet.apply
@@ -332,7 +817,6 @@ def apply(self):
 
 ChangeSet.apply = apply
 
-import os  # noqa: E402
 import threading  # noqa: E402
 
 from moto.kinesis import models as kinesis_models  # noqa: E402
