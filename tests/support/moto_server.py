@@ -17,11 +17,13 @@ Patches (each fixes a difference from AWS that our tests hit; none adds behaviou
 4.-6. CloudFormation models for alarms and secrets, and change sets that update the stack (see
    each class/function below).
 7. Kinesis shards are written and read under a lock (see `_lock_kinesis_shards` below).
-8. Firehose delivery streams and Flink applications from CloudFormation are listed as stack
-   resources under their names (see `_NamedStackResource` below).
-9. Managed Service for Apache Flink applications are READY when created, started and stopped
-   (StartApplication/StopApplication, their operations, snapshots) with lazily timed status
-   transitions, and have numeric timestamps (see `_patch_flink_applications` below).
+8. Firehose delivery streams from CloudFormation are listed as stack resources under their
+   names (see `_NamedStackResource` below).
+9. Managed Service for Apache Flink applications: created (READY) by CloudFormation in moto's
+   backend, with their CloudWatch logging options and log streams, updated in place by a stack
+   update, started and stopped (StartApplication/StopApplication, their operations, snapshots)
+   with lazily timed status transitions, and numeric timestamps (see
+   `_patch_flink_applications` below).
 
 Patches are all on by default. `STREAMSTACK_MOTO_SKIP_PATCHES=kinesis-shard-lock` leaves patch 7
 out, only to show that the tests which depend on it fail without it (see the issue notes).
@@ -245,15 +247,15 @@ class CloudFormationSecret(CloudFormationModel):
 
 
 class _NamedStackResource:
-    """8. AWS::KinesisFirehose::DeliveryStream and AWS::KinesisAnalyticsV2::Application from
-    CloudFormation. moto has no CloudFormation model for either, so a stack "creates" them without
-    listing them in ListStackResources and `Ref` to them resolves to nothing (alarm dimensions and
-    dashboards lose the name). In AWS both are stack resources whose physical id is their name,
-    which `status --watch` reads to find the delivery stream's and the application's metrics.
-    This lists them under the name AWS would give them (the name property, else a generated
-    `stack-Logical-XXXX` name) with `Ref` = that name and `Arn`; they are still not created in
-    moto's Firehose and Kinesis Analytics backends, which no test reads. (A mixin: moto's model
-    registry only sees direct subclasses of CloudFormationModel.)"""
+    """8. AWS::KinesisFirehose::DeliveryStream from CloudFormation. moto has no CloudFormation
+    model for it, so a stack "creates" it without listing it in ListStackResources and `Ref` to
+    it resolves to nothing (alarm dimensions and dashboards lose the name). In AWS it is a stack
+    resource whose physical id is its name, which `status --watch` reads to find the delivery
+    stream's metrics. This lists it under the name AWS would give it (the name property, else a
+    generated `stack-Logical-XXXX` name) with `Ref` = that name and `Arn`; it is still not
+    created in moto's Firehose backend, which no test reads. (A mixin: moto's model registry only
+    sees direct subclasses of CloudFormationModel.) Flink applications, which this listed too,
+    are created in moto's backend by patch 9."""
 
     arn_service = "firehose"
     arn_kind = "deliverystream"
@@ -299,29 +301,16 @@ class CloudFormationDeliveryStream(_NamedStackResource, CloudFormationModel):
         return "AWS::KinesisFirehose::DeliveryStream"
 
 
-class CloudFormationFlinkApplication(_NamedStackResource, CloudFormationModel):
-    """8. (see `_NamedStackResource`)"""
-
-    __module__ = "moto.kinesisanalyticsv2.models"
-    arn_service = "kinesisanalytics"
-    arn_kind = "application"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return "ApplicationName"
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::KinesisAnalyticsV2::Application"
-
-
 import copy  # noqa: E402
 import time  # noqa: E402
 
 from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.kinesisanalyticsv2 import models as flink_models  # noqa: E402
 from moto.kinesisanalyticsv2.responses import KinesisAnalyticsV2Response  # noqa: E402
+from moto.logs.models import logs_backends  # noqa: E402
 from moto.moto_api._internal import mock_random  # noqa: E402
+
+flink_backends = flink_models.kinesisanalyticsv2_backends
 
 
 def _flink_error(kind, message):
@@ -497,8 +486,8 @@ def _patch_flink_applications():
     errors above (moto's JsonRESTError). A transition is computed when the application is read (no
     threads): one started at t ends at t + `STREAMSTACK_MOTO_FLINK_TRANSITION_SECONDS` (default
     1.0). All state lives on the backend's Application objects, so POST /moto-api/reset clears
-    it. `update_application_from_template` is the in-place update a
-    CloudFormation stack update makes.
+    it. The CloudFormation models below (`CloudFormationFlinkApplication`,
+    `CloudFormationFlinkLoggingOption`, `CloudFormationLogStream`) go through this backend.
     Not modelled: the UpdateApplication API itself, autoscaling, maintenance, rollback, the
     history of versions, snapshots being CREATING (they are READY at once), and the names the
     service gives its own snapshots (undocumented; here application-version-milliseconds)."""
@@ -795,6 +784,232 @@ def _patch_flink_applications():
 
 
 _patch_flink_applications()
+
+# CloudFormation passes template values through as written; the service's resource handler types
+# them (e.g. "true" from a String parameter is a boolean), as for Kinesis in patch 2.
+_FLINK_BOOLEAN_PROPERTIES = {"SnapshotsEnabled", "AutoScalingEnabled", "CheckpointingEnabled", "RollbackEnabled", "AllowNonRestoredState"}
+_FLINK_INTEGER_PROPERTIES = {"Parallelism", "ParallelismPerKPU", "CheckpointInterval", "MinPauseBetweenCheckpoints"}
+
+
+def _flink_typed(value, key=None):
+    if isinstance(value, dict):
+        return {k: _flink_typed(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_flink_typed(v) for v in value]
+    if isinstance(value, str) and key in _FLINK_BOOLEAN_PROPERTIES:
+        return value.lower() == "true"
+    if isinstance(value, str) and key in _FLINK_INTEGER_PROPERTIES:
+        return int(value)
+    return value
+
+
+class CloudFormationFlinkApplication(CloudFormationModel):
+    """9. AWS::KinesisAnalyticsV2::Application from CloudFormation (see
+    `_patch_flink_applications`). AWS: the stack creates the application (READY) from the
+    template's properties; Ref is its name (ApplicationName, else a generated
+    `stack-Logical-XXXX` name), which is also its physical id, and Arn its ARN; an update of its
+    properties updates the application in place (version +1; a RUNNING application is restarted:
+    UPDATING, then RUNNING), a new ApplicationName replaces it; deleting the stack deletes it.
+    moto 5.2.5 has no CloudFormation model for it. This creates, updates and deletes it through
+    moto's Kinesis Analytics V2 backend."""
+
+    __module__ = "moto.kinesisanalyticsv2.models"
+
+    def __init__(self, name, account_id, region_name):
+        self.name = name
+        self.arn = f"arn:aws:kinesisanalytics:{region_name}:{account_id}:application/{name}"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "ApplicationName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::KinesisAnalyticsV2::Application"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = _flink_typed(copy.deepcopy(cloudformation_json.get("Properties", {})))
+        name = p.get("ApplicationName", resource_name)
+        flink_backends[account_id][region_name].create_application(
+            application_name=name,
+            application_description=p.get("ApplicationDescription"),
+            runtime_environment=p.get("RuntimeEnvironment"),
+            service_execution_role=p.get("ServiceExecutionRole"),
+            application_configuration=p.get("ApplicationConfiguration"),
+            cloud_watch_logging_options=None,
+            tags=p.get("Tags"),
+            application_mode=p.get("ApplicationMode"),
+        )
+        return cls(name, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # moto passes a freshly generated name when the template names none: the application
+        # keeps the name it has, as in AWS.
+        p = _flink_typed(copy.deepcopy(cloudformation_json.get("Properties", {})))
+        name = p.get("ApplicationName", original_resource.name)
+        if name != original_resource.name:
+            replacement = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+            original_resource.delete(account_id, region_name)
+            return replacement
+        flink_backends[account_id][region_name].update_application_from_template(name, p)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        flink_backends[account_id][region_name].applications.pop(resource_name, None)
+
+    def delete(self, account_id, region_name):
+        backend = flink_backends[account_id][region_name]
+        if backend.applications.pop(self.name, None) is not None:
+            backend.tagger.delete_all_tags_for_resource(self.arn)
+
+
+class CloudFormationFlinkLoggingOption(CloudFormationModel):
+    """9. AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption from CloudFormation (see
+    `_patch_flink_applications`). AWS: adds the log stream (`CloudWatchLoggingOption.LogStreamARN`)
+    to the application's CloudWatchLoggingOptionDescriptions as AddApplicationCloudWatchLoggingOption
+    does (version +1); its physical id is the option's id; a new LogStreamARN updates it in place,
+    a new ApplicationName replaces it; deleting it removes the option. moto 5.2.5 has no
+    CloudFormation model for it (the application gets no logging option, so nothing can find the
+    application's log stream). This goes through the patched backend's
+    Add/DeleteApplicationCloudWatchLoggingOption."""
+
+    __module__ = "moto.kinesisanalyticsv2.models"
+
+    def __init__(self, application_name, option_id):
+        self.application_name = application_name
+        self.option_id = option_id
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @property
+    def physical_resource_id(self):
+        return self.option_id
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json.get("Properties", {})
+        _flink_stabilize(flink_backends[account_id][region_name].streamstack_application(p["ApplicationName"]))
+        added = flink_backends[account_id][region_name].add_application_cloud_watch_logging_option(
+            p["ApplicationName"], {"LogStreamARN": p["CloudWatchLoggingOption"]["LogStreamARN"]}
+        )
+        return cls(p["ApplicationName"], added["CloudWatchLoggingOptionDescriptions"][-1]["CloudWatchLoggingOptionId"])
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json.get("Properties", {})
+        if p["ApplicationName"] != original_resource.application_name:
+            replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            original_resource.delete(account_id, region_name)
+            return replacement
+        app = flink_backends[account_id][region_name].streamstack_application(p["ApplicationName"])
+        _flink_stabilize(app)
+        arn = p["CloudWatchLoggingOption"]["LogStreamARN"]
+        for option in app.cloud_watch_logging_description:
+            if option["CloudWatchLoggingOptionId"] == original_resource.option_id and option["LogStreamARN"] != arn:
+                _flink_new_version(app, "UpdateApplication")
+                option["LogStreamARN"] = arn
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json.get("Properties", {})
+        cls(p.get("ApplicationName"), resource_name).delete(account_id, region_name)
+
+    def delete(self, account_id, region_name):
+        # The application may already be gone (stack deletion does not order the two).
+        app = flink_backends[account_id][region_name].applications.get(self.application_name)
+        if app is None:
+            return
+        _flink_stabilize(app)
+        if any(o["CloudWatchLoggingOptionId"] == self.option_id for o in app.cloud_watch_logging_description):
+            flink_backends[account_id][region_name].delete_application_cloud_watch_logging_option(
+                self.application_name, self.option_id
+            )
+
+
+class CloudFormationLogStream(CloudFormationModel):
+    """9. AWS::Logs::LogStream from CloudFormation (see `_patch_flink_applications`). AWS: creates
+    the stream (LogStreamName, else a generated `stack-Logical-XXXX` name) in LogGroupName; Ref
+    is the stream's name; a new name or group replaces it; deleting it deletes the stream. moto
+    5.2.5 has no CloudFormation model for it: the stack creates nothing, `Ref` to it resolves to
+    nothing (the Flink application's logging option names a stream `...:log-stream:None`), and
+    FilterLogEvents on it fails. This creates and deletes it through moto's CloudWatch Logs
+    backend."""
+
+    __module__ = "moto.logs.models"
+
+    def __init__(self, group_name, stream_name):
+        self.group_name = group_name
+        self.stream_name = stream_name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "LogStreamName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Logs::LogStream"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @property
+    def physical_resource_id(self):
+        return self.stream_name
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json.get("Properties", {})
+        name = p.get("LogStreamName", resource_name)
+        logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
+        return cls(p["LogGroupName"], name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json.get("Properties", {})
+        name = p.get("LogStreamName", original_resource.stream_name)
+        if (p["LogGroupName"], name) == (original_resource.group_name, original_resource.stream_name):
+            return original_resource
+        replacement = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+        original_resource.delete(account_id, region_name)
+        return replacement
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        cls(cloudformation_json.get("Properties", {}).get("LogGroupName"), resource_name).delete(account_id, region_name)
+
+    def delete(self, account_id, region_name):
+        group = logs_backends[account_id][region_name].groups.get(self.group_name)
+        if group is not None:
+            group.streams.pop(self.stream_name, None)
+
 
 from moto.cloudformation.models import ChangeSet  # noqa: E402
 
