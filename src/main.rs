@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line: the outermost message with its causes joined.
-            eprintln!("error: {err:#}");
+            streamstack::output::stderr_line(&format!("error: {err:#}"));
             ExitCode::from(streamstack::error::exit_code(&err))
         }
     }

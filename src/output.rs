@@ -36,8 +36,8 @@ enum Sink {
 impl Sink {
     fn line(&self, text: &str) {
         match self {
-            Sink::Stdout => println!("{text}"),
-            Sink::Stderr => eprintln!("{text}"),
+            Sink::Stdout => stdout_line(text),
+            Sink::Stderr => stderr_line(text),
             Sink::Buffer(b) => {
                 let mut b = b.lock().unwrap_or_else(|p| p.into_inner());
                 b.extend_from_slice(text.as_bytes());
@@ -45,6 +45,30 @@ impl Sink {
             }
         }
     }
+}
+
+/// Exit code when the reader of stdout or stderr went away (`streamstack ... | head`): 128 +
+/// SIGPIPE, what a shell reports for a tool that a closed pipe ends.
+pub const CLOSED_PIPE_EXIT: i32 = 141;
+
+fn write_line(mut w: impl std::io::Write, text: &str) {
+    if let Err(e) = writeln!(w, "{text}").and_then(|()| w.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // Nobody reads any more: end quietly, as Unix tools do, instead of panicking as
+            // `println!` does.
+            std::process::exit(CLOSED_PIPE_EXIT);
+        }
+    }
+}
+
+/// One line on stdout; a closed pipe ends the process with [`CLOSED_PIPE_EXIT`].
+pub fn stdout_line(text: &str) {
+    write_line(std::io::stdout().lock(), text);
+}
+
+/// One line on stderr; a closed pipe ends the process with [`CLOSED_PIPE_EXIT`].
+pub fn stderr_line(text: &str) {
+    write_line(std::io::stderr().lock(), text);
 }
 
 /// Writes a command's lines in its [`OutputMode`]: messages go to stderr in text mode and become

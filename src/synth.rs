@@ -137,7 +137,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     )?;
     let texts = to_text(&templates, args.format)?;
     for path in write_templates(&args.out, &texts)? {
-        println!("{}", path.display());
+        crate::output::stdout_line(&path.display().to_string());
     }
     Ok(())
 }

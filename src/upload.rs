@@ -43,25 +43,25 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<()> {
         )
         .await?;
         if args.output.output == crate::output::OutputMode::Json {
-            println!(
-                "{}",
-                serde_json::json!({
+            crate::output::stdout_line(
+                &serde_json::json!({
                     "AssetBucket": location.bucket,
                     "AssetPrefix": location.prefix,
                     "uploaded": report.uploaded,
                     "unchanged": report.unchanged,
                     "bytesSent": report.bytes_sent,
                 })
+                .to_string(),
             );
         } else {
-            println!(
+            crate::output::stdout_line(&format!(
                 "{} uploaded ({} bytes), {} unchanged\nAssetBucket={}\nAssetPrefix={}",
                 report.uploaded.len(),
                 report.bytes_sent,
                 report.unchanged.len(),
                 location.bucket,
                 location.prefix
-            );
+            ));
         }
         Ok(())
     })

@@ -299,3 +299,20 @@ fn templates_dir_overrides_a_fragment_and_a_broken_override_is_caught() {
     );
     assert!(files(d2.path()).is_empty());
 }
+
+/// `streamstack synth | head -0`: the reader is gone before the first line. The command ends
+/// quietly with 141 (128 + SIGPIPE, as a shell reports it) instead of panicking in `println!`.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamstack"))
+        .args(["synth", "--all", "--out", dir.path().to_str().unwrap()])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

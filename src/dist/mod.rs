@@ -15,6 +15,7 @@ use clap::Args;
 
 use crate::assets::{self, Asset};
 use crate::error::UsageError;
+use crate::output::stdout_line;
 use crate::pattern::{Manifest, PATTERN_IDS};
 use crate::render::{render_manifest, to_json, AssetMode, RenderOptions};
 
@@ -155,17 +156,17 @@ fn replace_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 pub fn run(args: &DistArgs) -> anyhow::Result<()> {
     let report = package(args)?;
     for f in &report.files {
-        println!(
+        stdout_line(&format!(
             "{}  {:>9}  {}",
             f.sha256,
             f.size,
             args.out.join(&f.path).display()
-        );
+        ));
     }
     let (b, s, v) = (&args.bucket, &args.solution, &args.version);
     let out = args.out.display();
-    println!("\nPublish with:");
-    println!("  aws s3 sync {out}/global-s3-assets s3://{b}/{s}/{v}");
-    println!("  aws s3 sync {out}/regional-s3-assets s3://{b}-<REGION>/{s}/{v}");
+    stdout_line(&format!(
+        "\nPublish with:\n  aws s3 sync {out}/global-s3-assets s3://{b}/{s}/{v}\n  aws s3 sync {out}/regional-s3-assets s3://{b}-<REGION>/{s}/{v}"
+    ));
     Ok(())
 }
