@@ -2,77 +2,23 @@
 //! reference documents them), for what the emulator cannot produce: a stack left in
 //! ROLLBACK_COMPLETE, termination protection, an update that rolls back, a throttled
 //! DescribeStackEvents, expired credentials. The real `deploy`, `destroy` and `status` run with
-//! an SDK configuration whose HTTP client is a `StaticReplayClient`; each test checks the
-//! requests sent (by their `Action`) and what was printed.
+//! an SDK configuration whose HTTP client is a `StaticReplayClient` (tests/support/replay.rs);
+//! each test checks the requests sent (by their `Action`) and what was printed.
+
+mod support;
 
 use std::time::{Duration, SystemTime};
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::config::Credentials;
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::date_time::Format;
-use clap::Parser;
 use serde_json::Value;
 use streamstack::cfn::Polling;
-use streamstack::cli::{Cli, Command};
+use streamstack::cli::Command;
 use streamstack::error::exit_code;
 use streamstack::output::{Captured, OutputMode, Printer};
-
-const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/orders/5f6e7d80";
-
-fn xml(status: u16, body: String) -> HttpResponse {
-    let mut r = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
-    r.headers_mut().insert("content-type", "text/xml");
-    r
-}
-
-/// A successful `<ActionResponse><ActionResult>...` answer.
-fn ok(action: &str, result: &str) -> HttpResponse {
-    xml(
-        200,
-        format!(
-            "<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a1b2c3d-0000-4000-8000-000000000001</RequestId></ResponseMetadata></{action}Response>"
-        ),
-    )
-}
-
-/// An error answer: `<ErrorResponse><Error><Code>...`.
-fn error(status: u16, code: &str, message: &str) -> HttpResponse {
-    xml(
-        status,
-        format!(
-            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a1b2c3d-0000-4000-8000-000000000002</RequestId></ErrorResponse>"
-        ),
-    )
-}
-
-fn stack(name: &str, status: &str, protected: bool, outputs: &[(&str, &str)]) -> HttpResponse {
-    let outputs: String = outputs
-        .iter()
-        .map(|(k, v)| {
-            format!("<member><OutputKey>{k}</OutputKey><OutputValue>{v}</OutputValue></member>")
-        })
-        .collect();
-    ok(
-        "DescribeStacks",
-        &format!(
-            "<Stacks><member><StackId>{STACK_ID}</StackId><StackName>{name}</StackName><CreationTime>2026-01-05T10:00:00Z</CreationTime><StackStatus>{status}</StackStatus><EnableTerminationProtection>{protected}</EnableTerminationProtection><Outputs>{outputs}</Outputs></member></Stacks>"
-        ),
-    )
-}
-
-fn no_stack(name: &str) -> HttpResponse {
-    error(
-        400,
-        "ValidationError",
-        &format!("Stack with id {name} does not exist"),
-    )
-}
+use support::replay::{
+    error, json_lines, no_stack, ok, parse, stack, stack_resources, xml, Replay, STACK_ID,
+};
 
 /// One stack event: (event id, logical id, type, status, reason); `at` seconds from now, so it
 /// is newer than the moment the operation started.
@@ -133,68 +79,6 @@ fn update_until_execute() -> Vec<HttpResponse> {
 const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 const FIREHOSE: &str = "AWS::KinesisFirehose::DeliveryStream";
 
-struct Replay {
-    http: StaticReplayClient,
-    config: SdkConfig,
-}
-
-impl Replay {
-    async fn new(responses: Vec<HttpResponse>) -> Self {
-        let http = StaticReplayClient::new(
-            responses
-                .into_iter()
-                .map(|r| ReplayEvent::new(HttpRequest::new(SdkBody::empty()), r))
-                .collect(),
-        );
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIAREPLAYTEST",
-                "replay-secret",
-                Some("replay-session".into()),
-                None,
-                "replay",
-            ))
-            .endpoint_url("https://cloudformation.us-east-1.amazonaws.com")
-            .retry_config(
-                RetryConfig::standard()
-                    .with_initial_backoff(Duration::from_millis(1))
-                    .with_max_backoff(Duration::from_millis(5)),
-            )
-            .http_client(http.clone())
-            .load()
-            .await;
-        Replay { http, config }
-    }
-
-    /// The request bodies sent (form-encoded awsQuery), in order.
-    fn bodies(&self) -> Vec<String> {
-        self.http
-            .actual_requests()
-            .map(|r| String::from_utf8_lossy(r.body().bytes().unwrap_or_default()).into_owned())
-            .collect()
-    }
-
-    /// The `Action` of each request sent, in order.
-    fn actions(&self) -> Vec<String> {
-        self.bodies()
-            .iter()
-            .map(|b| {
-                b.split('&')
-                    .find_map(|kv| kv.strip_prefix("Action="))
-                    .unwrap_or("?")
-                    .to_string()
-            })
-            .collect()
-    }
-}
-
-fn parse(args: &[&str]) -> Command {
-    Cli::try_parse_from([&["streamstack"], args].concat())
-        .unwrap()
-        .command
-}
-
 async fn deploy(
     replay: &Replay,
     args: &[&str],
@@ -210,12 +94,6 @@ async fn deploy(
     (result, captured)
 }
 
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_stack_in_rollback_complete_is_refused_without_replace_failed() {
     let replay = Replay::new(vec![stack("ingest", "ROLLBACK_COMPLETE", false, &[])]).await;
@@ -227,7 +105,7 @@ async fn a_stack_in_rollback_complete_is_refused_without_replace_failed() {
         "stack `ingest` is in ROLLBACK_COMPLETE from a failed first create; rerun with --replace-failed to delete and recreate it"
     );
     assert_eq!(exit_code(&err), 2);
-    assert_eq!(replay.actions(), ["DescribeStacks"], "no mutating call");
+    assert_eq!(replay.operations(), ["DescribeStacks"], "no mutating call");
 }
 
 #[tokio::test]
@@ -284,7 +162,7 @@ async fn replace_failed_deletes_the_stack_then_creates_it_again() {
     .await;
     result.unwrap();
     assert_eq!(
-        replay.actions(),
+        replay.operations(),
         [
             "DescribeStacks",
             "DeleteStack",
@@ -337,7 +215,7 @@ async fn termination_protection_is_turned_on_after_a_deploy_that_asks_for_it() {
     )
     .await;
     result.unwrap();
-    let actions = replay.actions();
+    let actions = replay.operations();
     assert_eq!(actions.last().unwrap(), "UpdateTerminationProtection");
     let body = replay.bodies().pop().unwrap();
     assert!(
@@ -366,7 +244,11 @@ async fn destroy_is_refused_for_a_protected_stack() {
         "{err:#}"
     );
     assert_eq!(exit_code(&err), 1);
-    assert_eq!(replay.actions(), ["DescribeStacks"], "no DeleteStack sent");
+    assert_eq!(
+        replay.operations(),
+        ["DescribeStacks"],
+        "no DeleteStack sent"
+    );
     assert!(captured.stdout().is_empty());
 }
 
@@ -461,7 +343,7 @@ async fn a_throttled_describe_stack_events_is_retried_and_no_event_is_printed_tw
     )
     .await;
     result.unwrap();
-    let actions = replay.actions();
+    let actions = replay.operations();
     assert_eq!(
         actions
             .iter()
@@ -501,7 +383,7 @@ async fn expired_credentials_fail_with_one_line_naming_the_profile() {
         "the AWS credentials of profile `ci-deployer` have expired (ExpiredToken); refresh them (e.g. `aws sso login --profile ci-deployer`) and try again"
     );
     assert_eq!(exit_code(&err), 1);
-    assert_eq!(replay.actions(), ["DescribeStacks"]);
+    assert_eq!(replay.operations(), ["DescribeStacks"]);
     assert!(out.stdout().is_empty() && out.stderr().is_empty());
 
     // The same for `status`, with the code some services use.
@@ -550,29 +432,21 @@ async fn a_throttled_get_metric_data_does_not_end_the_watch_and_the_next_refresh
     let at = aws_smithy_types::DateTime::from_secs(minute)
         .fmt(Format::DateTime)
         .unwrap();
-    let resource = |logical: &str, physical: &str, kind: &str| {
-        format!("<member><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>{kind}</ResourceType><LastUpdatedTimestamp>2026-01-05T10:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>")
-    };
-    let resources = [
-        resource("DataStream", "orders-DataStream-1", "AWS::Kinesis::Stream"),
-        resource("DeliveryStream", "orders-DeliveryStream-1", FIREHOSE),
-        resource(
-            "FreshnessAlarm",
-            "orders-FreshnessAlarm-1",
-            "AWS::CloudWatch::Alarm",
-        ),
-    ]
-    .concat();
     let result = |id: &str, value: f64| {
         format!("<member><Id>{id}</Id><Label>{id}</Label><Timestamps><member>{at}</member></Timestamps><Values><member>{value}</member></Values><StatusCode>Complete</StatusCode></member>")
     };
     let throttled = || error(400, "Throttling", "Rate exceeded");
     let replay = Replay::new(vec![
         stack("orders", "CREATE_COMPLETE", false, &[]),
-        ok(
-            "ListStackResources",
-            &format!("<StackResourceSummaries>{resources}</StackResourceSummaries>"),
-        ),
+        stack_resources(&[
+            ("DataStream", "orders-DataStream-1", "AWS::Kinesis::Stream"),
+            ("DeliveryStream", "orders-DeliveryStream-1", FIREHOSE),
+            (
+                "FreshnessAlarm",
+                "orders-FreshnessAlarm-1",
+                "AWS::CloudWatch::Alarm",
+            ),
+        ]),
         // Refresh 1: throttled on every attempt the SDK makes.
         throttled(),
         throttled(),
@@ -626,7 +500,7 @@ async fn a_throttled_get_metric_data_does_not_end_the_watch_and_the_next_refresh
         serde_json::json!({"orders-FreshnessAlarm-1": "ALARM"})
     );
     assert_eq!(
-        replay.actions(),
+        replay.operations(),
         [
             "DescribeStacks",
             "ListStackResources",

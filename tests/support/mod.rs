@@ -2,3 +2,4 @@
 pub mod assets;
 pub mod kinesis;
 pub mod moto;
+pub mod replay;
