@@ -25,6 +25,10 @@ pub enum Command {
     Deploy(crate::deploy::DeployArgs),
     /// Delete a stack.
     Destroy(crate::destroy::DestroyArgs),
+    /// Start a stack's Flink application and follow it to RUNNING.
+    Start(crate::start::StartArgs),
+    /// Stop a stack's Flink application and follow it to READY.
+    Stop(crate::stop::StopArgs),
     /// Show a stack's status, outputs, last events and alarm states.
     Status(crate::status::StatusArgs),
     /// Send records to a Kinesis data stream with KPL aggregation.

@@ -9,6 +9,8 @@
 //! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy commands; [`cfn`]: every
 //!   CloudFormation call they make; [`asset_bucket`]: the code assets' upload to S3;
 //!   [`output`]: `--output text|json` and printing;
+//! - [`start`], [`stop`]: the stack's Flink application; [`flink`]: every Managed Flink call
+//!   they (and `deploy --start`, `status`) make, and the application's log;
 //! - [`dist`]: build-s3-dist packaging; [`produce`], [`tail`]: the KPL producer and reader.
 //!
 //! Each layer has its own error type ([`pattern::Error`], [`render::Error`]) that says whether it
@@ -24,12 +26,15 @@ pub mod deploy;
 pub mod destroy;
 pub mod dist;
 pub mod error;
+pub mod flink;
 pub mod fsutil;
 pub mod output;
 pub mod pattern;
 pub mod produce;
 pub mod render;
+pub mod start;
 pub mod status;
+pub mod stop;
 pub mod synth;
 pub mod tail;
 pub mod upload;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
         Command::Upload(args) => streamstack::upload::run(&args),
         Command::Deploy(args) => streamstack::deploy::run(&args),
         Command::Destroy(args) => streamstack::destroy::run(&args),
+        Command::Start(args) => streamstack::start::run(&args),
+        Command::Stop(args) => streamstack::stop::run(&args),
         Command::Status(args) => streamstack::status::run(&args),
         Command::Produce(args) => streamstack::produce::run(&args),
         Command::Tail(args) => streamstack::tail::run(&args),

@@ -1,5 +1,5 @@
-//! `streamstack status STACK`: status, outputs, the last events and the state of the stack's alarms;
-//! with `--watch`, live figures from CloudWatch ([`watch`]).
+//! `streamstack status STACK`: status (and the Flink application's), outputs, the last events and
+//! the state of the stack's alarms; with `--watch`, live figures from CloudWatch ([`watch`]).
 
 pub mod figures;
 pub mod watch;
@@ -88,22 +88,34 @@ async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::R
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
         return Err(UsageError(format!("stack `{name}` does not exist")).into());
     };
+    let resources = stack::resources(&cfn, name).await?;
     if args.watch {
         let opts = watch_options(args)?;
-        let sources = watch::Sources::from_resources(&stack::resources(&cfn, name).await?);
+        let sources = watch::Sources::from_resources(&resources);
         return watch::run(config, name, &sources, state.created, &opts, out).await;
     }
     let mut recent = events::stack_events(&cfn, name, args.events).await?;
     recent.truncate(args.events);
     recent.reverse();
-    let alarm_names = stack::physical_ids(&cfn, name, "AWS::CloudWatch::Alarm").await?;
-    let alarms = alarm_states(config, &alarm_names).await?;
+    let of_type = |t: &str| -> Vec<String> {
+        resources
+            .iter()
+            .filter(|r| r.resource_type == t)
+            .map(|r| r.physical_id.clone())
+            .collect()
+    };
+    let alarms = alarm_states(config, &of_type("AWS::CloudWatch::Alarm")).await?;
+    let application = match of_type(crate::flink::application::RESOURCE_TYPE).first() {
+        Some(app) => Some((app.clone(), application_status(config, app).await)),
+        None => None,
+    };
     if out.mode() == OutputMode::Json {
         out.out(
             &serde_json::json!({
                 "stack": name,
                 "status": state.status,
                 "reason": state.reason,
+                "application": application.as_ref().map(|(n, s)| serde_json::json!({"name": n, "status": s})),
                 "outputs": state.outputs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
                 "events": recent,
                 "alarms": alarms.iter().map(|(n, s)| serde_json::json!({"name": n, "state": s})).collect::<Vec<_>>(),
@@ -122,6 +134,9 @@ async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::R
             .map(|r| format!(" ({r})"))
             .unwrap_or_default()
     ));
+    if let Some((app, status)) = &application {
+        out.out(&format!("flink   {status}  (application {app})"));
+    }
     out.out("\noutputs");
     if state.outputs.is_empty() {
         out.out("  (none reported)");
@@ -141,6 +156,15 @@ async fn show(args: &StatusArgs, config: &SdkConfig, out: &Printer) -> anyhow::R
         out.out(&format!("  {s:<17} {n}"));
     }
     Ok(())
+}
+
+/// The Flink application's status (`RUNNING`, `READY`, ...), or why it could not be read.
+async fn application_status(config: &SdkConfig, name: &str) -> String {
+    let client = crate::flink::Client::new(config);
+    match crate::flink::application::describe(&client, name).await {
+        Ok(app) => app.status,
+        Err(e) => format!("unknown ({e:#})"),
+    }
 }
 
 /// (alarm name, state) for each alarm, in name order.

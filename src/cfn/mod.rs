@@ -40,17 +40,20 @@ impl Backoff {
     }
 }
 
-/// Poll intervals for change sets and stack operations.
+/// Poll intervals for change sets, stack operations and Flink applications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Polling {
     /// While a change set is being created.
     pub change_set: Backoff,
     /// While a stack operation runs (its events are followed).
     pub stack: Backoff,
+    /// While a Flink application starts or stops (see [`crate::flink::run`]).
+    pub application: Backoff,
 }
 
 impl Default for Polling {
-    /// 200 ms up to 3 s for change sets, 250 ms up to 5 s for stack operations.
+    /// 200 ms up to 3 s for change sets, 250 ms up to 5 s for stack operations, 1 s up to 5 s
+    /// for Flink applications.
     fn default() -> Self {
         Polling {
             change_set: Backoff {
@@ -59,6 +62,10 @@ impl Default for Polling {
             },
             stack: Backoff {
                 first: Duration::from_millis(250),
+                max: Duration::from_secs(5),
+            },
+            application: Backoff {
+                first: Duration::from_secs(1),
                 max: Duration::from_secs(5),
             },
         }
@@ -75,6 +82,7 @@ impl Polling {
         Polling {
             change_set: none,
             stack: none,
+            application: none,
         }
     }
 }
