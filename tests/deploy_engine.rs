@@ -584,8 +584,8 @@ fn bad_parameters_are_refused_before_any_api_call() {
             "stack name `bad_name`",
         ),
         (
-            vec!["deploy", "kpl-kds-kda", "--stack-name", "s"],
-            "ProducerVpcId, ProducerSubnetId",
+            vec!["deploy", "kds-kdf-s3", "--stack-name", "s", "--start"],
+            "--start: pattern kds-kdf-s3 has no Flink application",
         ),
         (
             vec!["deploy", "nope", "--stack-name", "s"],

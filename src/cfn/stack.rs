@@ -1,4 +1,4 @@
-//! A stack: its state and outputs (DescribeStacks), deleting it (DeleteStack, followed until it
+//! A stack: its state, parameters and outputs (DescribeStacks), deleting it (DeleteStack, followed until it
 //! is gone), its resources (ListStackResources) and termination protection
 //! (UpdateTerminationProtection).
 
@@ -19,6 +19,8 @@ pub struct StackState {
     pub termination_protection: bool,
     /// When the stack was created (seconds since the Unix epoch), when CloudFormation says.
     pub created: Option<i64>,
+    /// Parameter values (key, value), in key order.
+    pub parameters: Vec<(String, String)>,
 }
 
 impl StackState {
@@ -30,6 +32,7 @@ impl StackState {
             outputs: vec![],
             termination_protection: false,
             created: None,
+            parameters: vec![],
         }
     }
 }
@@ -49,6 +52,17 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
                 })
                 .collect();
             outputs.sort();
+            let mut parameters: Vec<(String, String)> = s
+                .parameters()
+                .iter()
+                .map(|p| {
+                    (
+                        p.parameter_key().unwrap_or("").to_string(),
+                        p.parameter_value().unwrap_or("").to_string(),
+                    )
+                })
+                .collect();
+            parameters.sort();
             StackState {
                 status: s
                     .stack_status()
@@ -58,6 +72,7 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
                 outputs,
                 termination_protection: s.enable_termination_protection().unwrap_or(false),
                 created: s.creation_time().map(|t| t.secs()),
+                parameters,
             }
         })),
         Err(e) if does_not_exist(&e) => Ok(None),

@@ -1,10 +1,12 @@
 //! `streamstack deploy PATTERN --stack-name NAME`: check the inputs ([`prepare`]), then
-//! [`deploy`]: resolve the stack, stage the template (and the assets), plan (a change set, see
-//! [`crate::cfn::change_set`]), execute it and follow the events, report. The CloudFormation calls
-//! are in [`crate::cfn`].
+//! [`deploy`]: resolve the stack, complete the producer's network ([`producer_network`]), stage
+//! the template (and the assets), plan (a change set, see [`crate::cfn::change_set`]), execute it
+//! and follow the events, report, and with `--start` start the Flink application
+//! ([`crate::flink::run`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
 pub mod params;
+pub mod producer_network;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -18,6 +20,7 @@ use crate::cfn::change_set::{self, Change, ChangeSetRequest, Prepared};
 use crate::cfn::stack::{self, StackState};
 use crate::cfn::{events, root_cause, Client, Polling};
 use crate::error::UsageError;
+use crate::flink::run::StartRequest;
 use crate::output::{OutputArgs, OutputMode, Printer};
 use crate::pattern::{parse_override, Manifest};
 use crate::render::{render_manifest, RenderOptions};
@@ -54,6 +57,13 @@ pub struct DeployArgs {
     /// Turn on termination protection after a successful deployment.
     #[arg(long)]
     pub termination_protection: bool,
+    /// After the deployment, start the Flink application and follow it to RUNNING (kpl-kds-kda,
+    /// kds-kda-apigw; a running application that the update restarted is only waited for).
+    #[arg(long, conflicts_with = "plan")]
+    pub start: bool,
+    /// With --start: seconds to watch the job's log for restarts once it is RUNNING.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "start")]
+    pub settle: u64,
     /// Write the stack outputs to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
@@ -76,6 +86,8 @@ pub struct Plan {
     parameters: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     assets: Vec<crate::assets::Asset>,
+    /// Whether the pattern has the producer instance, whose network `deploy` completes.
+    producer_network: bool,
 }
 
 fn check_stack_name(name: &str) -> Result<(), UsageError> {
@@ -120,12 +132,22 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     }
     let overrides: Vec<(String, String)> = inputs.parameters.clone().into_iter().collect();
     manifest.check_overrides(&overrides)?;
+    if args.start && !manifest.blocks.iter().any(|b| b == "flink-app") {
+        return Err(UsageError(format!(
+            "--start: pattern {} has no Flink application; allowed with kpl-kds-kda and kds-kda-apigw",
+            manifest.id
+        ))
+        .into());
+    }
     let uses_assets = manifest.parameter("AssetBucket").is_some();
+    let producer_network = manifest.parameter(producer_network::VPC).is_some();
+    let found_later = [producer_network::VPC, producer_network::SUBNET];
     let missing: Vec<&str> = manifest
         .parameters
         .iter()
         .filter(|p| p.default.is_none() && !inputs.parameters.contains_key(&p.name))
         .filter(|p| !(uses_assets && ["AssetBucket", "AssetPrefix"].contains(&p.name.as_str())))
+        .filter(|p| !(producer_network && found_later.contains(&p.name.as_str())))
         .map(|p| p.name.as_str())
         .collect();
     if !missing.is_empty() {
@@ -155,6 +177,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         parameters: inputs.parameters,
         tags: inputs.tags,
         assets,
+        producer_network,
     })
 }
 
@@ -169,7 +192,8 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
 }
 
 /// Deploys a prepared plan with the clients of `config`: resolve the stack, stage the template,
-/// plan, execute and follow, report. Expired credentials fail with one line naming the profile.
+/// plan, execute and follow, report; with `--start`, start the Flink application of a stack that
+/// was deployed or is up to date. Expired credentials fail with one line naming the profile.
 pub async fn deploy(
     args: &DeployArgs,
     plan: Plan,
@@ -177,21 +201,49 @@ pub async fn deploy(
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<()> {
-    steps(args, plan, config, polling, out)
-        .await
-        .map_err(|e| crate::aws::name_profile(e, &args.aws))
+    async {
+        let outcome = steps(args, plan, config, polling, out).await?;
+        if args.start && outcome != Outcome::NotExecuted {
+            let request = StartRequest {
+                restore: None,
+                wait: true,
+                settle: std::time::Duration::from_secs(args.settle),
+            };
+            crate::flink::run::start(config, &args.stack_name, &request, polling, out).await?;
+        }
+        Ok(())
+    }
+    .await
+    .map_err(|e| crate::aws::name_profile(e, &args.aws))
+}
+
+/// How the deployment steps ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The change set was executed and the stack settled in a success status.
+    Deployed,
+    /// Nothing to change.
+    UpToDate,
+    /// A plan only, or declined.
+    NotExecuted,
 }
 
 async fn steps(
     args: &DeployArgs,
-    plan: Plan,
+    mut plan: Plan,
     config: &SdkConfig,
     polling: &Polling,
     out: &Printer,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Outcome> {
     let cfn = Client::new(config);
     let name = args.stack_name.as_str();
     let existing = resolve_stack(&cfn, args, out, polling).await?;
+    if plan.producer_network {
+        let previous = existing
+            .as_ref()
+            .map_or(&[][..], |s| s.parameters.as_slice());
+        producer_network::complete(config, &mut plan.parameters, previous, out).await?;
+    }
     let staged = stage_template(config, args, &plan, out).await?;
     let request = ChangeSetRequest {
         stack_name: name.to_string(),
@@ -203,13 +255,14 @@ async fn steps(
         capabilities: change_set::capabilities_for(&plan.template),
     };
     let Some((cs_name, changes)) = plan_changes(&cfn, &request, polling, out).await? else {
-        return Ok(());
+        return Ok(Outcome::UpToDate);
     };
     if !approve(&cfn, args, &request, &cs_name, changes.len(), out).await? {
-        return Ok(());
+        return Ok(Outcome::NotExecuted);
     }
     let state = execute_and_follow(&cfn, name, &cs_name, polling, out).await?;
-    report(&cfn, args, &state, out).await
+    report(&cfn, args, &state, out).await?;
+    Ok(Outcome::Deployed)
 }
 
 /// The stack as it is: `None` when a change set must CREATE it. A stack left in
