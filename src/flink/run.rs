@@ -319,6 +319,12 @@ async fn settle(
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     let stream = app.log_stream_arn.as_deref().and_then(LogStream::from_arn);
     let deadline = Instant::now() + request.settle;
+    if !request.settle.is_zero() {
+        view.note(&format!(
+            "watching the job's log for restarts for {} s (--settle)",
+            request.settle.as_secs()
+        ));
+    }
     let pause = polling.application.max.max(Duration::from_millis(500));
     let mut log_error_shown = false;
     loop {
