@@ -1,6 +1,7 @@
 //! Property-based fuzzing of every parser that sees user input: `--param` arguments, parameter
-//! values, manifests, `Fn::Sub` strings, fragments from `--templates DIR`, and the template
-//! checker on arbitrary JSON. None may panic; errors must be values.
+//! values, manifests, `Fn::Sub` strings, fragments from `--templates DIR`, the template
+//! checker on arbitrary JSON, and the Flink application's log lines. None may panic; errors
+//! must be values.
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -93,5 +94,21 @@ proptest! {
         std::fs::write(dir.path().join("stream.json.hbs"), chars.into_iter().collect::<String>()).unwrap();
         let opts = RenderOptions { templates_dir: Some(dir.path().to_path_buf()), ..RenderOptions::default() };
         let _ = render_pattern("kds-kdf-s3", &opts);
+    }
+
+    /// The Flink application's log lines come from the job: any text, JSON or not, at any time.
+    #[test]
+    fn flink_log_lines_never_panic(
+        raw in prop_oneof![
+            ".*",
+            arb_json().prop_map(|v| v.to_string()),
+            "\\{\"messageType\":\"(ERROR|INFO|)\",\"message\":\"[a-z \\\\n]{0,20}\",\"throwableInformation\":(\"[a-zA-Z:. \\\\n\\\\t]{0,40}\"|\\[\"[a-z]{0,5}\"\\]|3)\\}",
+        ],
+        time in any::<i64>(),
+    ) {
+        let line = streamstack::flink::log::parse(time, &raw);
+        let _ = streamstack::flink::log::root_cause(std::slice::from_ref(&line));
+        let _ = streamstack::flink::log::restarts(&[line]);
+        let _ = streamstack::flink::log::LogStream::from_arn(&raw);
     }
 }
