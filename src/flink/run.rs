@@ -79,6 +79,10 @@ impl<'a> StatusView<'a> {
     fn new(out: &'a Printer, name: &'a str) -> Self {
         let spinner = (out.mode() == OutputMode::Text && out.tty()).then(|| {
             let pb = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}  {elapsed}")
+            {
+                pb.set_style(style);
+            }
             pb.enable_steady_tick(Duration::from_millis(120));
             pb
         });
@@ -93,9 +97,9 @@ impl<'a> StatusView<'a> {
 
     fn show(&mut self, status: &str) {
         let elapsed = self.started.elapsed().as_secs();
-        let time = format!("{}:{:02}", elapsed / 60, elapsed % 60);
         if let Some(pb) = &self.spinner {
-            pb.set_message(format!("{status:<14} {}  {time}", self.name));
+            // The spinner's template adds the time elapsed, kept current between polls.
+            pb.set_message(format!("{status:<14} {}", self.name));
         }
         if self.last.as_deref() == Some(status) {
             return;
