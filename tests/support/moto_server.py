@@ -254,8 +254,8 @@ class _NamedStackResource:
     stream's metrics. This lists it under the name AWS would give it (the name property, else a
     generated `stack-Logical-XXXX` name) with `Ref` = that name and `Arn`; it is still not
     created in moto's Firehose backend, which no test reads. (A mixin: moto's model registry only
-    sees direct subclasses of CloudFormationModel.) Flink applications, which this listed too,
-    are created in moto's backend by patch 9."""
+    sees direct subclasses of CloudFormationModel.) Patch 9's Flink applications take their
+    name, Ref, Arn and physical id from it too, and are created in moto's backend."""
 
     arn_service = "firehose"
     arn_kind = "deliverystream"
@@ -803,7 +803,7 @@ def _flink_typed(value, key=None):
     return value
 
 
-class CloudFormationFlinkApplication(CloudFormationModel):
+class CloudFormationFlinkApplication(_NamedStackResource, CloudFormationModel):
     """9. AWS::KinesisAnalyticsV2::Application from CloudFormation (see
     `_patch_flink_applications`). AWS: the stack creates the application (READY) from the
     template's properties; Ref is its name (ApplicationName, else a generated
@@ -814,10 +814,10 @@ class CloudFormationFlinkApplication(CloudFormationModel):
     moto's Kinesis Analytics V2 backend."""
 
     __module__ = "moto.kinesisanalyticsv2.models"
-
-    def __init__(self, name, account_id, region_name):
-        self.name = name
-        self.arn = f"arn:aws:kinesisanalytics:{region_name}:{account_id}:application/{name}"
+    # Name, Ref, Arn and physical id as `_NamedStackResource` gives them; creating, updating and
+    # deleting go through the backend.
+    arn_service = "kinesisanalytics"
+    arn_kind = "application"
 
     @staticmethod
     def cloudformation_name_type():
@@ -826,19 +826,6 @@ class CloudFormationFlinkApplication(CloudFormationModel):
     @staticmethod
     def cloudformation_type():
         return "AWS::KinesisAnalyticsV2::Application"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name):
-        if attribute_name == "Arn":
-            return self.arn
-        raise NotImplementedError(attribute_name)
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
