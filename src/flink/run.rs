@@ -218,8 +218,9 @@ pub async fn start_application(
     let client = Client::new(config);
     let mut app = application::describe(&client, name).await?;
     let mut view = StatusView::new(out, name);
-    let since_ms = now_ms() - 1_000;
-    let mut operation: Option<String> = None;
+    let mut since_ms = now_ms() - 1_000;
+    let mut operation = None;
+    let mut started = false;
     match app.status.as_str() {
         "RUNNING" => {
             view.finish();
@@ -259,12 +260,10 @@ pub async fn start_application(
             if restore == Restore::Skip && app.snapshots_enabled && request.restore.is_none() {
                 view.note(&format!("application {name} has no snapshot yet"));
             }
-            // The operation id when the service gives one; an empty one still marks the start.
-            operation = Some(
-                application::start(&client, name, &restore)
-                    .await?
-                    .unwrap_or_default(),
-            );
+            // The root cause reads the log from here: not the lines of a stop waited for above.
+            since_ms = now_ms() - 1_000;
+            operation = application::start(&client, name, &restore).await?;
+            started = true;
             view.note(&format!(
                 "starting application {name} {}",
                 restore.describe()
@@ -282,7 +281,7 @@ pub async fn start_application(
         return Ok(());
     }
     // Right after StartApplication the service may still say READY for a moment.
-    let leaving = operation.is_some().then_some("READY");
+    let leaving = started.then_some("READY");
     let app = follow(&client, name, polling, &mut view, leaving).await?;
     if app.status != "RUNNING" {
         view.finish();
@@ -406,7 +405,7 @@ pub async fn root_cause_lines(
     since_ms: i64,
 ) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(op) = operation.filter(|o| !o.is_empty()) {
+    if let Some(op) = operation {
         if let Some(e) = application::operation_error(&Client::new(config), &app.name, op).await {
             lines.push(format!("service: {e}"));
         }
