@@ -1,6 +1,6 @@
 """Loopback HTTP proxy in front of the emulator that fails a share of Kinesis PutRecords entries.
 
-Usage: fault_proxy.py UPSTREAM_URL FRACTION SEED PORT
+Usage: fault_proxy.py UPSTREAM_URL FRACTION SEED PORT [GET_RECORDS_THROTTLE]
 
 Every request is forwarded to UPSTREAM_URL unchanged, except PutRecords (X-Amz-Target
 Kinesis_20131202.PutRecords, awsJson 1.1): each entry is failed with probability FRACTION
@@ -9,15 +9,28 @@ their results say ProvisionedThroughputExceededException or InternalFailure like
 partial failures, in the entry's position, and FailedRecordCount counts them. The rest goes to
 the emulator as one PutRecords request whose results are merged back in order.
 
-GET /fault-proxy/stats answers {"requests": N, "entries": N, "failed": N}.
+GET_RECORDS_THROTTLE (default 0: every GetRecords is forwarded) is the share of GetRecords requests
+answered, without reaching the emulator, as the service answers a shard read too often: HTTP 400,
+{"__type": "ProvisionedThroughputExceededException", "message": ...} (awsJson 1.1 error shape). It draws
+from its own seeded generator, so the PutRecords faults of a seed stay the same.
+
+GET /fault-proxy/stats answers {"requests": N, "entries": N, "failed": N, "get_records": N,
+"get_records_throttled": N, "get_records_by_shard": {SHARD: N}, "get_records_max_per_shard_second": N,
+"get_records_seconds": S}: the PutRecords requests, entries and failed entries; the GetRecords requests,
+the throttled ones, per shard (the shard read from the emulator's iterator, base64 of
+"stream:shard:sequence"), the most requests of one shard within any one second, and the seconds from the
+first GetRecords to the last.
 The proxy prints "READY" once listening and exits when its stdin closes (the test process died).
 """
 
+import base64
+import collections
 import json
 import os
 import random
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,8 +39,12 @@ UPSTREAM = sys.argv[1].rstrip("/")
 FRACTION = float(sys.argv[2])
 RNG = random.Random(int(sys.argv[3]))
 PORT = int(sys.argv[4])
+GET_RECORDS_THROTTLE = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+GET_RNG = random.Random(int(sys.argv[3]) + 1)
 LOCK = threading.Lock()
 STATS = {"requests": 0, "entries": 0, "failed": 0}
+GET_STATS = {"calls": 0, "throttled": 0, "by_shard": {}, "max_per_second": 0, "first": None, "last": None}
+RECENT = collections.defaultdict(collections.deque)
 CODES = ["ProvisionedThroughputExceededException", "InternalFailure"]
 HOP = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
@@ -61,13 +78,22 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/fault-proxy/stats":
             with LOCK:
-                body = json.dumps(STATS).encode()
+                out = dict(STATS)
+                out["get_records"] = GET_STATS["calls"]
+                out["get_records_throttled"] = GET_STATS["throttled"]
+                out["get_records_by_shard"] = dict(GET_STATS["by_shard"])
+                out["get_records_max_per_shard_second"] = GET_STATS["max_per_second"]
+                first, last = GET_STATS["first"], GET_STATS["last"]
+                out["get_records_seconds"] = 0 if first is None else last - first
+                body = json.dumps(out).encode()
             return self.reply(200, "application/json", body)
         self.reply(*forward("GET", self.path, dict(self.headers), None))
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         target = self.headers.get("X-Amz-Target", "")
+        if target.endswith(".GetRecords"):
+            return self.get_records(body)
         if not target.endswith(".PutRecords"):
             return self.reply(*forward("POST", self.path, dict(self.headers), body))
         request = json.loads(body)
@@ -101,6 +127,42 @@ class Handler(BaseHTTPRequestHandler):
                 results.append(next(it))
         answer = {"FailedRecordCount": failed_upstream + sum(fail), "Records": results}
         self.reply(200, "application/x-amz-json-1.1", json.dumps(answer).encode())
+
+
+def shard_of(body):
+    try:
+        iterator = json.loads(body)["ShardIterator"]
+        return base64.b64decode(iterator).decode("utf-8").split(":")[1]
+    except (ValueError, KeyError, IndexError):
+        return "?"
+
+
+def get_records(self, body):
+    shard = shard_of(body)
+    now = time.monotonic()
+    with LOCK:
+        GET_STATS["calls"] += 1
+        GET_STATS["by_shard"][shard] = GET_STATS["by_shard"].get(shard, 0) + 1
+        GET_STATS["first"] = now if GET_STATS["first"] is None else GET_STATS["first"]
+        GET_STATS["last"] = now
+        recent = RECENT[shard]
+        recent.append(now)
+        while now - recent[0] >= 1.0:
+            recent.popleft()
+        GET_STATS["max_per_second"] = max(GET_STATS["max_per_second"], len(recent))
+        throttle = GET_RECORDS_THROTTLE > 0 and GET_RNG.random() < GET_RECORDS_THROTTLE
+        if throttle:
+            GET_STATS["throttled"] += 1
+    if throttle:
+        error = {
+            "__type": "ProvisionedThroughputExceededException",
+            "message": "Rate exceeded for shard " + shard + " (injected by the test proxy)",
+        }
+        return self.reply(400, "application/x-amz-json-1.1", json.dumps(error).encode())
+    return self.reply(*forward("POST", self.path, dict(self.headers), body))
+
+
+Handler.get_records = get_records
 
 
 def main():

@@ -6,7 +6,6 @@ import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.Collector;
 
 import software.amazon.awssdk.services.kinesis.model.Record;
@@ -17,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * The source reader: one fetcher thread polls the reader's shards; records are deserialized and the
@@ -30,27 +29,34 @@ import java.util.concurrent.atomic.AtomicLong;
 final class KinesisSourceReader<T>
         extends SingleThreadMultiplexSourceReaderBase<Record, T, ShardSplit, ShardSplitState> {
     private final Map<String, ShardSplit> finishedUnacknowledged = new LinkedHashMap<>();
-    private final Map<String, AtomicLong> millisBehindLatest;
+    private final ShardMetrics metrics;
     private final KinesisDeserializationSchema<T> deserializer;
-    private final MetricGroup sourceGroup;
 
     KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
             SourceReaderContext context) {
-        this(deserializer, streamArn, config, context, new ConcurrentHashMap<>());
+        this(deserializer, streamArn, config, context,
+                () -> new KinesisStreamProxy(KinesisSourceOptions.readerClient(streamArn, config)),
+                ShardSplitReader.Clock.SYSTEM);
+    }
+
+    /** With the Kinesis calls of {@code proxies} and the time of {@code clock} (tests). */
+    KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
+            SourceReaderContext context, Supplier<StreamProxy> proxies, ShardSplitReader.Clock clock) {
+        this(deserializer, streamArn, config, context, proxies, clock, new ShardMetrics[1]);
     }
 
     private KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
-            SourceReaderContext context, Map<String, AtomicLong> millisBehindLatest) {
-        super(() -> new ShardSplitReader(KinesisSourceOptions.client(streamArn, config),
-                        config.get(KinesisSourceOptions.GET_RECORDS_MAX),
-                        config.get(KinesisSourceOptions.EMPTY_RECORDS_FETCH_INTERVAL).toMillis(),
-                        millisBehindLatest),
+            SourceReaderContext context, Supplier<StreamProxy> proxies, ShardSplitReader.Clock clock,
+            ShardMetrics[] metrics) {
+        // The split reader is made by the fetcher after this constructor: it finds the metrics in the holder.
+        super(() -> new ShardSplitReader(proxies.get(), ShardSplitReader.Settings.from(config), clock,
+                        new SplittableRandom(), (shard, millis) -> metrics[0].millisBehindLatest(shard, millis)),
                 new Emitter<>(deserializer), config, context);
-        this.millisBehindLatest = millisBehindLatest;
-        this.deserializer = deserializer;
-        this.sourceGroup = context.metricGroup()
+        metrics[0] = new ShardMetrics(context.metricGroup()
                 .addGroup("KinesisStreamSource")
-                .addGroup("stream", KinesisSourceOptions.streamName(streamArn));
+                .addGroup("stream", KinesisSourceOptions.streamName(streamArn)));
+        this.metrics = metrics[0];
+        this.deserializer = deserializer;
     }
 
     @Override
@@ -65,12 +71,7 @@ final class KinesisSourceReader<T>
 
     @Override
     protected ShardSplitState initializedState(ShardSplit split) {
-        AtomicLong gauge = millisBehindLatest.computeIfAbsent(split.shardId(), id -> {
-            AtomicLong g = new AtomicLong(-1);
-            sourceGroup.addGroup("shardId", id).gauge("millisBehindLatest", g::get);
-            return g;
-        });
-        gauge.set(-1);
+        metrics.register(split.shardId());
         return new ShardSplitState(split);
     }
 
@@ -83,6 +84,7 @@ final class KinesisSourceReader<T>
     protected void onSplitFinished(Map<String, ShardSplitState> finished) {
         for (ShardSplitState s : finished.values()) {
             finishedUnacknowledged.put(s.split().shardId(), s.toSplit().asFinished());
+            metrics.finished(s.split().shardId());
         }
         context.sendSourceEventToCoordinator(new SourceEvents.SplitsFinished(finished.keySet()));
     }

@@ -9,7 +9,6 @@ import org.apache.flink.configuration.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.Shard;
@@ -44,7 +43,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
     private final Set<String> listed = new HashSet<>();
     private boolean firstDiscoveryDone;
     private int discoveryFailures;
-    private KinesisClient kinesis;
+    private KinesisSourceOptions.Clients clients;
     private ShardLister lister;
 
     /** Lists every shard of the stream (a seam for tests). */
@@ -74,7 +73,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
     @Override
     public void start() {
         if (lister == null) {
-            kinesis = KinesisSourceOptions.client(streamArn, config);
+            clients = KinesisSourceOptions.client(streamArn, config);
             lister = this::listShardsOfStream;
         }
         long interval = config.get(KinesisSourceOptions.SHARD_DISCOVERY_INTERVAL).toMillis();
@@ -88,7 +87,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
             ListShardsRequest request = token == null
                     ? ListShardsRequest.builder().streamARN(streamArn).build()
                     : ListShardsRequest.builder().nextToken(token).build();
-            ListShardsResponse response = kinesis.listShards(request);
+            ListShardsResponse response = clients.kinesis.listShards(request);
             shards.addAll(response.shards());
             token = response.nextToken();
         } while (token != null);
@@ -222,8 +221,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
 
     @Override
     public void close() {
-        if (kinesis != null) {
-            kinesis.close();
+        if (clients != null) {
+            clients.close();
         }
     }
 }

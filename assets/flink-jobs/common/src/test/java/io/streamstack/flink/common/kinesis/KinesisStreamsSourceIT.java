@@ -2,6 +2,7 @@ package io.streamstack.flink.common.kinesis;
 
 import io.streamstack.flink.common.KplDeserializationSchema;
 import io.streamstack.flink.common.Parsed;
+import io.streamstack.flink.common.testing.FaultProxy;
 import io.streamstack.flink.common.testing.KplAggregates;
 import io.streamstack.flink.common.testing.MotoEmulator;
 
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,6 +97,10 @@ class KinesisStreamsSourceIT {
     }
 
     static JobClient startJob(String arn, String tag, String savepoint) throws Exception {
+        return startJob(arn, tag, savepoint, moto.endpoint());
+    }
+
+    static JobClient startJob(String arn, String tag, String savepoint, String endpoint) throws Exception {
         Configuration conf = new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
@@ -104,6 +111,7 @@ class KinesisStreamsSourceIT {
         KinesisStreamsSource<Parsed<String>> source = KinesisStreamsSource.<Parsed<String>>builder()
                 .setStreamArn(arn)
                 .setSourceConfig(moto.sourceOptions())
+                .setOption("aws.endpoint", endpoint)
                 .setOption("source.reader.empty-records-fetch-interval", "100 ms")
                 .setOption("source.shard.get-records.max-record-count", "37")
                 .setDeserializationSchema(new KplDeserializationSchema<>(d -> new String(d, StandardCharsets.UTF_8), Types.STRING, 1000))
@@ -161,5 +169,41 @@ class KinesisStreamsSourceIT {
         }
         assertThat(SEEN.get("second")).as("after the savepoint: the new records once each").hasSize(second.size());
         assertKeyOrder(new ArrayList<>(SEEN.get("second")), second);
+    }
+
+    /**
+     * Issue 19, defect 3, on the emulator: 30 % of the GetRecords requests answered 400
+     * ProvisionedThroughputExceededException by tests/support/fault_proxy.py. Every record is read exactly
+     * once, the job stays up (no restart strategy: any failure ends it), and the reader stays within 5
+     * GetRecords calls per shard per second, counted by the proxy.
+     */
+    @Test
+    void readsEveryRecordOnceWhileAThirdOfTheReadsAreThrottled() throws Exception {
+        String arn = moto.createStream("source-it-throttled", 2);
+        try (FaultProxy proxy = FaultProxy.start(moto.endpoint(), 0.3, 19);
+                KinesisClient k = moto.kinesis()) {
+            List<String> sent = put(k, arn, 0, 20);
+            JobClient job = startJob(arn, "throttled", null, proxy.endpoint());
+            awaitCount("throttled", sent.size());
+            List<String> more = put(k, arn, 20, 40);
+            sent.addAll(more);
+            awaitCount("throttled", sent.size());
+            Thread.sleep(3000);
+            assertThat(job.getJobStatus().get()).as("defect 3: the job survives throttling").isEqualTo(JobStatus.RUNNING);
+            JsonNode stats = proxy.stats();
+            job.cancel().get();
+            assertThat(SEEN.get("throttled")).as("defect 3: every record exactly once").hasSize(sent.size());
+            assertKeyOrder(new ArrayList<>(SEEN.get("throttled")), sent);
+            long calls = stats.get("get_records").asLong();
+            double seconds = stats.get("get_records_seconds").asDouble();
+            double perShardPerSecond = calls / 2.0 / seconds;
+            System.out.printf(java.util.Locale.ROOT, "BENCH emulator getrecords_calls_per_shard_per_second=%.2f "
+                    + "max_in_any_second=%d throttled=%d of %d (2 shards, 30 %% throttled, %.0f s)%n",
+                    perShardPerSecond, stats.get("get_records_max_per_shard_second").asInt(),
+                    stats.get("get_records_throttled").asLong(), calls, seconds);
+            assertThat(stats.get("get_records_throttled").asLong()).as("the proxy throttled reads").isPositive();
+            assertThat(perShardPerSecond).as("defect 3: GetRecords calls per shard per second on the emulator")
+                    .isLessThanOrEqualTo(5.0);
+        }
     }
 }
