@@ -11,13 +11,11 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Splits parsed records into values (the main output) and bad records (the side output {@link #TAG}),
- * counting the bad ones in the counter {@code badRecords} of the metric group {@code streamstack}.
+ * counting the bad ones in the counter {@code badRecords} of the metric group {@link JobMetrics#GROUP}
+ * ({@code kinesisanalytics}, the group Managed Flink exports to CloudWatch).
  */
 public final class BadRecords {
     private BadRecords() {}
-
-    /** The metric group of the jobs' own metrics. */
-    public static final String METRIC_GROUP = "streamstack";
 
     /** The side output of bad records. */
     public static final OutputTag<BadRecord> TAG = new OutputTag<>("bad-records", Types.POJO(BadRecord.class));
@@ -34,7 +32,7 @@ public final class BadRecords {
 
         @Override
         public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
-            counter = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter(counterName);
+            counter = JobMetrics.group(getRuntimeContext()).counter(counterName);
         }
 
         @Override

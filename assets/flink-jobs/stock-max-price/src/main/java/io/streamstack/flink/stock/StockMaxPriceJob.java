@@ -2,11 +2,13 @@ package io.streamstack.flink.stock;
 
 import io.streamstack.flink.common.BadRecord;
 import io.streamstack.flink.common.BadRecords;
+import io.streamstack.flink.common.JobMetrics;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.JsonLines;
 import io.streamstack.flink.common.KinesisSources;
 import io.streamstack.flink.common.LocalRun;
+import io.streamstack.flink.common.OutputPaths;
 import io.streamstack.flink.common.Parsed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +38,7 @@ import java.time.Duration;
  * 5 s by default) of the KPL-aggregated stock records of a Kinesis stream, one JSON line per window and
  * ticker under {@code <OutputPath>/results/dt=.../hr=.../} (by window start), committed on checkpoints.
  * Bad records (malformed, mistyped, oversized, garbage) and late records are counted ({@code badRecords},
- * {@code lateRecords} in the metric group {@code streamstack}) and written under {@code <OutputPath>/errors/};
+ * {@code lateRecords} in the metric group {@code kinesisanalytics}, which Managed Flink exports) and written under {@code <OutputPath>/errors/};
  * none of them fails the job.
  */
 public final class StockMaxPriceJob {
@@ -72,7 +74,7 @@ public final class StockMaxPriceJob {
 
         public static Settings from(JobProperties p) {
             return new Settings(
-                    p.require("OutputPath"),
+                    OutputPaths.of(p),
                     p.getSeconds("MaxOutOfOrdernessSeconds", 5),
                     p.getSeconds("IdleTimeoutSeconds", 60),
                     p.getSeconds("WindowSizeSeconds", 10),
@@ -205,7 +207,7 @@ public final class StockMaxPriceJob {
 
         @Override
         public void open(OpenContext openContext) {
-            late = getRuntimeContext().getMetricGroup().addGroup(BadRecords.METRIC_GROUP).counter("lateRecords");
+            late = JobMetrics.group(getRuntimeContext()).counter("lateRecords");
         }
 
         @Override

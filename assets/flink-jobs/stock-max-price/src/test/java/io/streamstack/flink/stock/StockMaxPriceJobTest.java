@@ -1,6 +1,5 @@
 package io.streamstack.flink.stock;
 
-import io.streamstack.flink.common.BadRecords;
 import io.streamstack.flink.common.DateHourBucketAssigner;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.KplDeserializationSchema;
@@ -115,8 +114,26 @@ class StockMaxPriceJobTest {
                 .contains("dt=2026-11-24/hr=13".split("/")[0]);
         assertThat(ExpectedWindows.readLines(out.resolve("errors"))).hasSize(bad)
                 .allSatisfy(n -> assertThat(n.get("reason").asText()).isNotBlank());
-        long counted = REPORTER.findMetrics(result.getJobID(), BadRecords.METRIC_GROUP + ".badRecords").values().stream()
+        long counted = REPORTER.findMetrics(result.getJobID(), "kinesisanalytics.badRecords").values().stream()
                 .mapToLong(m -> ((Counter) m).getCount()).sum();
-        assertThat(counted).isEqualTo(bad);
+        assertThat(counted).as("defect 5: badRecords in the kinesisanalytics group, which Managed Flink exports")
+                .isEqualTo(bad);
+    }
+
+    @Test
+    void lateAndBadRecordCountersAreInTheGroupManagedFlinkExports() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.configure(new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none"));
+        env.fromData(List.of(new Stock("AMZN", 1.0, T0), new Stock("INTC", 2.0, T0 + 1)), StockMaxPriceJob.STOCK)
+                .process(new StockMaxPriceJob.LateRecords(), org.apache.flink.api.common.typeinfo.Types.POJO(
+                        io.streamstack.flink.common.BadRecord.class))
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>());
+        JobExecutionResult result = env.execute("late-records-metric");
+        // Issue 19, defect 5: Managed Flink exports only the group "kinesisanalytics" (AWS "Use custom metrics").
+        assertThat(REPORTER.findMetrics(result.getJobID(), "kinesisanalytics.lateRecords").values())
+                .as("defect 5: lateRecords registered under the kinesisanalytics group")
+                .singleElement().satisfies(m -> assertThat(((Counter) m).getCount()).isEqualTo(2));
+        assertThat(REPORTER.findMetrics(result.getJobID(), "streamstack.lateRecords")).isEmpty();
     }
 }

@@ -1,6 +1,7 @@
 package io.streamstack.flink.taxi;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamstack.flink.common.JobMetrics;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,7 +28,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * MaxRetries} retries, answered nonsense, or did not answer within the operator's timeout. Nothing
  * here fails the job.
  *
- * <p>Counters (group {@code streamstack}): {@code enrichedRides}, {@code failedRequests}, {@code
+ * <p>Counters (group {@code kinesisanalytics}, which Managed Flink exports to CloudWatch): {@code enrichedRides}, {@code failedRequests}, {@code
  * retriedRequests}; they are incremented from the HTTP client's threads, so they are thread-safe.
  */
 public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> {
@@ -58,7 +59,7 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
 
     @Override
     public void open(OpenContext ctx) throws Exception {
-        MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("streamstack");
+        MetricGroup group = JobMetrics.group(getRuntimeContext());
         enriched = group.counter("enrichedRides", new ThreadSafeSimpleCounter());
         failed = group.counter("failedRequests", new ThreadSafeSimpleCounter());
         retried = group.counter("retriedRequests", new ThreadSafeSimpleCounter());

@@ -7,6 +7,7 @@ import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.JsonLines;
 import io.streamstack.flink.common.KinesisSources;
 import io.streamstack.flink.common.LocalRun;
+import io.streamstack.flink.common.OutputPaths;
 import io.streamstack.flink.common.Parsed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code InputStreamArn} (required), {@code InitialPosition} (TRIM_HORIZON or LATEST) and the
  *       source's {@code aws.*} / {@code source.*} passthrough;
- *   <li>{@code OutputPath} (required): {@code s3://bucket/prefix}, or a local folder URI;
+ *   <li>{@code OutputBucketName} (the job writes to {@code s3a://BUCKET}) or {@code OutputPath}
+ *       ({@code s3a://bucket/prefix}; {@code s3://} is written as {@code s3a://}; or a local {@code file:} URI):
+ *       see {@link OutputPaths};
  *   <li>{@code ApiEndpoint} (required): the full URL of {@code GET .../predictFare};
  *   <li>{@code ApiKeySecretArn} (required): the Secrets Manager secret whose SecretString is the
  *       API key (read once per subtask at start; {@code aws.endpoint} overrides its endpoint);
@@ -80,7 +83,7 @@ public final class TaxiFareEnrichJob {
      */
     public static void build(JobProperties props, DataStream<Parsed<TaxiRide>> parsed, ApiKeySource apiKey,
             CredentialsSource credentials) {
-        String outputPath = props.require("OutputPath");
+        String outputPath = OutputPaths.of(props);
         int sampleEvery = props.getInt("SampleEvery", 20);
         if (sampleEvery < 1) {
             throw new IllegalArgumentException("property SampleEvery must be at least 1, got " + sampleEvery);

@@ -1,5 +1,6 @@
 package io.streamstack.flink.taxi;
 
+import io.streamstack.flink.common.JobMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -20,7 +21,7 @@ import org.apache.flink.metrics.Counter;
  * </ul>
  *
  * <p>{@code every <= 1} keeps every ride. Kept rides are counted in {@code
- * streamstack.sampledRides}.
+ * kinesisanalytics.sampledRides} (the group Managed Flink exports).
  */
 public final class TripSampler extends RichFilterFunction<TaxiRide> {
     private static final long serialVersionUID = 1L;
@@ -34,7 +35,7 @@ public final class TripSampler extends RichFilterFunction<TaxiRide> {
 
     @Override
     public void open(OpenContext ctx) {
-        sampled = getRuntimeContext().getMetricGroup().addGroup("streamstack").counter("sampledRides");
+        sampled = JobMetrics.group(getRuntimeContext()).counter("sampledRides");
     }
 
     @Override

@@ -148,7 +148,8 @@ class JobPipelineTest {
             assertThat(server.requests()).isEqualTo(7 + 3 + 1 + 4);
 
             JobID job = result.getJobID();
-            assertThat(counter(job, "sampledRides")).isEqualTo(10);
+            // Issue 19, defect 5: each counter is in the group kinesisanalytics (0 when registered elsewhere).
+            assertThat(counter(job, "sampledRides")).as("defect 5: sampledRides in kinesisanalytics").isEqualTo(10);
             assertThat(counter(job, "enrichedRides")).isEqualTo(8);
             assertThat(counter(job, "failedRequests")).isEqualTo(2);
             assertThat(counter(job, "retriedRequests")).isEqualTo(2 + 3);
@@ -156,16 +157,19 @@ class JobPipelineTest {
         }
     }
 
-    /** A counter of group {@code streamstack}, summed over the subtasks. */
+    /**
+     * A counter of group {@code kinesisanalytics} (issue 19, defect 5: the only group Managed Flink exports),
+     * summed over the subtasks.
+     */
     static long counter(JobID job, String name) {
-        return streamstackCounter(REPORTER, job, name);
+        return exportedCounter(REPORTER, job, name);
     }
 
-    static long streamstackCounter(InMemoryReporter reporter, JobID job, String name) {
+    static long exportedCounter(InMemoryReporter reporter, JobID job, String name) {
         long sum = 0;
         for (Map.Entry<MetricGroup, Map<String, Metric>> g : reporter.getMetricsByGroup().entrySet()) {
             String[] scope = g.getKey().getScopeComponents();
-            if (scope.length == 0 || !scope[scope.length - 1].equals("streamstack")
+            if (scope.length == 0 || !scope[scope.length - 1].equals("kinesisanalytics")
                     || !job.toString().equals(g.getKey().getAllVariables().get("<job_id>"))) {
                 continue;
             }

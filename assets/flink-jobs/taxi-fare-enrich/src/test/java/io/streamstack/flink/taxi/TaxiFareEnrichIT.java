@@ -253,7 +253,7 @@ class TaxiFareEnrichIT {
     }
 
     static long counter(JobClient job, String name) {
-        return JobPipelineTest.streamstackCounter(REPORTER, job.getJobID(), name);
+        return JobPipelineTest.exportedCounter(REPORTER, job.getJobID(), name);
     }
 
     static Map<String, JsonNode> byTrip(List<OutputFiles.Line> lines) {
