@@ -29,6 +29,12 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * {@code X-Amz-Date}). Any other answer ends the call: 2xx with a fare object is a prediction,
  * anything else a failure. A call never fails its future exceptionally: every end is a {@link
  * FareOutcome}.
+ *
+ * <p>The time budget of a call (the async operator's timeout) is shared by its attempts: each attempt
+ * may take the time left, less the backoff ceilings still ahead, divided by the attempts left
+ * (itself included), and at least {@value #MIN_ATTEMPT_MILLIS} ms. With the defaults (30 s, 3
+ * retries) a hanging first attempt is given up after about 7 s and retried, instead of using the
+ * whole 30 s so that the operator's timeout ends the ride before any retry (issue 19, item 9).
  */
 public final class FareClient implements AutoCloseable {
     /** Told of each retry as it is scheduled. */
@@ -37,11 +43,13 @@ public final class FareClient implements AutoCloseable {
     }
 
     private static final int MAX_DETAIL = 300;
+    /** The least time an attempt is given, however little of the budget is left. */
+    static final long MIN_ATTEMPT_MILLIS = 100;
 
     private final FareRequestSigner signer;
     private final Backoff backoff;
     private final int maxRetries;
-    private final Duration attemptTimeout;
+    private final Duration budget;
     private final RetryListener listener;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService httpExecutor;
@@ -51,18 +59,18 @@ public final class FareClient implements AutoCloseable {
             FareRequestSigner signer,
             Backoff backoff,
             int maxRetries,
-            Duration attemptTimeout,
+            Duration budget,
             RetryListener listener) {
         this.signer = signer;
         this.backoff = backoff;
         this.maxRetries = maxRetries;
-        this.attemptTimeout = attemptTimeout;
+        this.budget = budget;
         this.listener = listener;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("fare-client-scheduler"));
         this.httpExecutor = Executors.newCachedThreadPool(daemon("fare-client-http"));
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(attemptTimeout)
+                .connectTimeout(Duration.ofMillis(Math.max(MIN_ATTEMPT_MILLIS, budget.toMillis() / (maxRetries + 1))))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(httpExecutor)
                 .build();
@@ -77,9 +85,25 @@ public final class FareClient implements AutoCloseable {
         private volatile int lastStatus;
         private volatile String lastError;
         private volatile Future<?> pending;
+        private final long deadlineNanos;
 
         private Call(TaxiRide ride) {
             this.ride = ride;
+            this.deadlineNanos = System.nanoTime() + budget.toNanos();
+        }
+
+        /**
+         * The timeout of attempt {@code n} (1-based): the budget left, less the backoff ceilings of the
+         * retries still possible after it, shared by the attempts left (this one included).
+         */
+        Duration attemptTimeout(int n) {
+            long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            int attemptsLeft = Math.max(1, maxRetries + 2 - n);
+            long backoffAhead = 0;
+            for (int retry = n; retry <= maxRetries; retry++) {
+                backoffAhead += backoff.ceilingMillis(retry);
+            }
+            return Duration.ofMillis(Math.max(MIN_ATTEMPT_MILLIS, (leftMillis - backoffAhead) / attemptsLeft));
         }
 
         public CompletableFuture<FareOutcome> result() {
@@ -126,11 +150,12 @@ public final class FareClient implements AutoCloseable {
                 return;
             }
             int n = attempts.incrementAndGet();
+            Duration timeout = attemptTimeout(n);
             SdkHttpRequest unsigned = signer.request(ride);
             signer.sign(unsigned)
                     .thenCompose(signed -> {
                         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(
-                                FareRequestSigner.toJdkRequest(signed, attemptTimeout),
+                                FareRequestSigner.toJdkRequest(signed, timeout),
                                 HttpResponse.BodyHandlers.ofString());
                         // Kept so that endWith() can abort the exchange itself.
                         pending = exchange;
@@ -177,6 +202,12 @@ public final class FareClient implements AutoCloseable {
                 return;
             }
             long delay = backoff.delayMillis(n);
+            long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (delay + MIN_ATTEMPT_MILLIS > leftMillis) {
+                finish(FareOutcome.failure(FareOutcome.TIMEOUT, status, n,
+                        "no time left within " + budget + " for another attempt; last error: " + error));
+                return;
+            }
             try {
                 pending = scheduler.schedule(this::attemptSafely, delay, TimeUnit.MILLISECONDS);
                 listener.retrying(n, status, error);

@@ -177,4 +177,17 @@ class FareClientTest {
         assertThat(o.attempts()).isEqualTo(2);
         assertThat(retries).containsExactly(0);
     }
+
+    @Test
+    void theBudgetIsSharedByTheAttempts() throws Exception {
+        server = new ScriptedFareServer(SECRET, n -> Reply.fare());
+        FareClient c = client(server.endpoint(), 3, Duration.ofSeconds(30));
+        FareClient.Call call = c.call(FareRequestSignerTest.ride());
+        // Backoff(20, 200): ceilings 20 + 40 + 80 ms still ahead of the first of 4 attempts.
+        assertThat(call.attemptTimeout(1).toMillis()).as("item 9: the first attempt's share of 30 s")
+                .isBetween(7_000L, (30_000L - 140) / 4);
+        assertThat(call.attemptTimeout(4).toMillis()).as("the last attempt may use what is left")
+                .isGreaterThan(29_000L);
+        await(call);
+    }
 }

@@ -130,4 +130,29 @@ class FareEnrichFunctionTest {
         assertThat(j.get("status").isNull()).isTrue();
         assertThat(function.counts()).containsExactly(0, 1, 0);
     }
+
+    @Test
+    void aHangingFirstAttemptIsRetriedWithinTheAsyncTimeout() throws Exception {
+        // Issue 19, item 9: the first request never answers, the second does. The attempts share the
+        // operator's timeout, so the first is given up early enough for a retry to succeed. When an attempt
+        // could take the whole timeout, the operator's timeout (moved below once that much real time has
+        // passed) ended the ride first, with reason "timeout".
+        start((n, q) -> n == 1 ? ScriptedFareServer.HANG : Reply.fare());
+        long started = System.nanoTime();
+        harness.processElement(new StreamRecord<>(ride(20, 2), 1));
+        long waited = (System.nanoTime() - started) / 1_000_000;
+        if (waited < TIMEOUT_MS) {
+            Thread.sleep(TIMEOUT_MS - waited);
+        }
+        harness.setProcessingTime(TIMEOUT_MS + 1);
+        harness.endInput();
+
+        List<FareResult> out = harness.extractOutputValues();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).enriched)
+                .as("item 9: a timed-out first attempt is retried within the async timeout: %s", out.get(0).json)
+                .isTrue();
+        assertThat(server.requests()).isEqualTo(2);
+        assertThat(function.counts()).containsExactly(1, 0, 1);
+    }
 }
