@@ -31,8 +31,10 @@ import java.util.random.RandomGenerator;
  * Polls GetRecords for its shards in turn (the fetcher thread), within the Kinesis read limits:
  *
  * <ul>
- *   <li>at most one GetRecords call per shard every {@code source.shard.get-records.interval} (200 ms: AWS
- *       allows 5 reads per second per shard, shared by every consumer of the stream);
+ *   <li>a shard's next GetRecords call starts at least {@code source.shard.get-records.interval} (200 ms)
+ *       after the previous call <em>returned</em>: AWS allows 5 reads per second per shard, shared by every
+ *       consumer of the stream, and counting from the answer keeps the calls 200 ms apart when they reach
+ *       the service too, however long each took on the way;
  *   <li>after an answer of B bytes, the shard waits at least B / 2 MiB/s (the per-shard read rate: after a
  *       10 MB answer AWS throttles the shard's reads for about 5 s), and after an empty answer {@code
  *       source.reader.empty-records-fetch-interval};
@@ -146,7 +148,6 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         String iterator;
         String lastReadSequenceNumber;
         long nextFetchAt;
-        long lastCallAt = Long.MIN_VALUE / 2;
         int failures;
         long failingSince = -1;
 
@@ -162,13 +163,11 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
             return Batch.EMPTY;
         }
         String shardId = s.split.shardId();
-        long start = clock.nowMillis();
         GetRecordsResponse response;
         try {
             if (s.iterator == null) {
                 s.iterator = proxy.getShardIterator(s.split.streamArn(), shardId, position(s));
             }
-            s.lastCallAt = start;
             response = proxy.getRecords(s.split.streamArn(), s.iterator, settings.maxRecords);
         } catch (SdkException e) {
             return onError(s, e);
@@ -186,7 +185,7 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
             bytes += r.data().asByteBuffer().remaining();
         }
         long now = clock.nowMillis();
-        long next = start + settings.intervalMillis;
+        long next = now + settings.intervalMillis;
         next = Math.max(next, now + bytes * 1000 / SHARD_READ_BYTES_PER_SECOND);
         if (records.isEmpty()) {
             next = Math.max(next, now + settings.emptyIntervalMillis);
@@ -211,24 +210,27 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
             LOG.info("Shard iterator of {} expired; renewing it after {}", shardId,
                     s.lastReadSequenceNumber == null ? s.split.startingPosition() : s.lastReadSequenceNumber);
             s.iterator = null;
-            s.nextFetchAt = Math.max(now, s.lastCallAt + settings.intervalMillis);
+            s.nextFetchAt = now + settings.intervalMillis;
             shards.addLast(s);
             return Batch.EMPTY;
         }
         if (e instanceof ResourceNotFoundException || "ResourceNotFoundException".equals(code)) {
-            boolean streamExists;
+            Boolean streamExists;
             try {
                 streamExists = proxy.streamExists(s.split.streamArn());
             } catch (SdkException describe) {
-                streamExists = true;
+                // Not known: retried below like any other error, never taken for a finished shard.
+                streamExists = null;
             }
-            if (!streamExists) {
+            if (Boolean.FALSE.equals(streamExists)) {
                 throw new IOException("Kinesis stream " + s.split.streamArn() + " does not exist (ResourceNotFound "
                         + "reading " + shardId + "): was it deleted? A retry cannot fix this", e);
             }
-            LOG.warn("Shard {} is no longer in the stream (its records expired): it is finished ({})", shardId,
-                    e.getMessage());
-            return new Batch(Collections.emptyList(), shardId, true);
+            if (Boolean.TRUE.equals(streamExists)) {
+                LOG.warn("Shard {} is no longer in the stream (its records expired): it is finished ({})", shardId,
+                        e.getMessage());
+                return new Batch(Collections.emptyList(), shardId, true);
+            }
         }
         String reason = UNRECOVERABLE.get(code);
         if (reason != null) {
@@ -248,7 +250,7 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         long backoff = backoffMillis(s.failures);
         LOG.warn("GetRecords on {} failed ({} in a row, for {} ms), retrying in {} ms with the same iterator: {}",
                 shardId, s.failures, failingFor, backoff, e.toString());
-        s.nextFetchAt = Math.max(now + backoff, s.lastCallAt + settings.intervalMillis);
+        s.nextFetchAt = now + Math.max(backoff, settings.intervalMillis);
         shards.addLast(s);
         return Batch.EMPTY;
     }

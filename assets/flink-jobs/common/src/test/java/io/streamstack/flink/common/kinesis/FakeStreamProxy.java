@@ -63,6 +63,8 @@ final class FakeStreamProxy implements StreamProxy {
     /** Decides the fate of a GetRecords call: an exception to throw, or null to answer. */
     Function<Shard, RuntimeException> fault = s -> null;
     boolean streamExists = true;
+    /** Thrown by DescribeStreamSummary when set. */
+    RuntimeException streamExistsError;
     int getShardIteratorCalls;
     boolean closed;
     /** Iterators older than this are expired (Kinesis: 5 minutes). */
@@ -143,6 +145,9 @@ final class FakeStreamProxy implements StreamProxy {
 
     @Override
     public boolean streamExists(String streamArn) {
+        if (streamExistsError != null) {
+            throw streamExistsError;
+        }
         return streamExists;
     }
 

@@ -185,8 +185,12 @@ class KinesisStreamsSourceIT {
             List<String> sent = put(k, arn, 0, 20);
             JobClient job = startJob(arn, "throttled", null, proxy.endpoint());
             awaitCount("throttled", sent.size());
-            List<String> more = put(k, arn, 20, 40);
-            sent.addAll(more);
+            // Then a busy stream: new records on both shards every 100 ms for 6 s, so that most answers are
+            // not empty (the reader used to call again at once after those).
+            for (int n = 20; n < 80; n++) {
+                sent.addAll(put(k, arn, n, n + 1));
+                Thread.sleep(100);
+            }
             awaitCount("throttled", sent.size());
             Thread.sleep(3000);
             assertThat(job.getJobStatus().get()).as("defect 3: the job survives throttling").isEqualTo(JobStatus.RUNNING);
@@ -204,6 +208,36 @@ class KinesisStreamsSourceIT {
             assertThat(stats.get("get_records_throttled").asLong()).as("the proxy throttled reads").isPositive();
             assertThat(perShardPerSecond).as("defect 3: GetRecords calls per shard per second on the emulator")
                     .isLessThanOrEqualTo(5.0);
+            // The proxy counts arrivals in a sliding second. The reader starts a shard's next call 200 ms after
+            // the previous one returned, so arrivals are 200 ms apart too, whatever the network's delays.
+            assertThat(stats.get("get_records_max_per_shard_second").asInt())
+                    .as("defect 3: GetRecords of one shard within any second, seen by the proxy").isLessThanOrEqualTo(5);
+        }
+    }
+
+    /**
+     * Issue 19, defect 4: ASSUME_ROLE (cross-account streams) against the emulator's STS: the source's client
+     * reads the stream with the role's session credentials, obtained with the role provider's keys.
+     */
+    @Test
+    void assumeRoleReadsWithTheRolesSessionCredentials() throws Exception {
+        String arn = moto.createStream("source-it-role", 1);
+        Configuration c = new Configuration();
+        c.setString("aws.endpoint", moto.endpoint());
+        c.setString("aws.credentials.provider", "ASSUME_ROLE");
+        c.setString("aws.credentials.provider.role.arn", "arn:aws:iam::123456789012:role/stream-reader");
+        c.setString("aws.credentials.provider.role.sessionName", "source-it");
+        c.setString("aws.credentials.provider.role.externalId", "ext-19");
+        c.setString("aws.credentials.provider.role.stsEndpoint", moto.endpoint());
+        c.setString("aws.credentials.provider.role.provider.basic.accesskeyid", MotoEmulator.ACCESS_KEY);
+        c.setString("aws.credentials.provider.role.provider.basic.secretkey", MotoEmulator.SECRET_KEY);
+        KinesisSourceOptions.validate(arn, c);
+        try (KinesisSourceOptions.Clients clients = KinesisSourceOptions.client(arn, c)) {
+            var credentials = clients.credentials.resolveCredentials();
+            assertThat(credentials).isInstanceOf(software.amazon.awssdk.auth.credentials.AwsSessionCredentials.class);
+            assertThat(credentials.accessKeyId()).as("the role's session, not the caller's keys")
+                    .isNotEqualTo(MotoEmulator.ACCESS_KEY);
+            assertThat(clients.kinesis.listShards(b -> b.streamARN(arn)).shards()).hasSize(1);
         }
     }
 }

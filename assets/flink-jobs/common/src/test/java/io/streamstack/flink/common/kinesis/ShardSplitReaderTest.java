@@ -217,6 +217,29 @@ class ShardSplitReaderTest {
         r2.handleSplitsChanges(new SplitsAddition<>(List.of(
                 new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
         assertThatThrownBy(r2::fetch).isInstanceOf(IOException.class).hasMessageContaining("does not exist");
+
+        // When whether the stream exists cannot be told, the shard is retried, never taken for finished.
+        FakeClock c3 = new FakeClock();
+        FakeStreamProxy unsure = new FakeStreamProxy(c3);
+        unsure.shard("shardId-0").append(4, 10);
+        unsure.streamExistsError = FakeStreamProxy.throttled();
+        int[] calls = {0};
+        unsure.fault = sh -> calls[0]++ == 0 ? proxy.fault.apply(sh) : null;
+        ShardSplitReader r3 = new ShardSplitReader(unsure, DEFAULTS, c3, new SplittableRandom(1), (a, b) -> { });
+        r3.handleSplitsChanges(new SplitsAddition<>(List.of(
+                new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
+        List<String> got = new ArrayList<>();
+        while (c3.now < 5_000) {
+            RecordsWithSplitIds<Record> batch = r3.fetch();
+            assertThat(batch.finishedSplits()).isEmpty();
+            while (batch.nextSplit() != null) {
+                Record rec;
+                while ((rec = batch.nextRecordFromSplit()) != null) {
+                    got.add(rec.sequenceNumber());
+                }
+            }
+        }
+        assertThat(got).isEqualTo(sequence(0, 4));
     }
 
     @Test
