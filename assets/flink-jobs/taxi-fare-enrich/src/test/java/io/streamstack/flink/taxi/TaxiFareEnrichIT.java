@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -327,67 +326,60 @@ class TaxiFareEnrichIT {
      * Test B: faults, made deterministic by sending one request at a time (parallelism 1, capacity
      * 1), so that the front's request counter n runs over the rides' attempts in order. 1 in 100
      * rides: 20. The front fails every 3rd request (503, function not invoked) and delays every
-     * 10th by 8 s, longer than AsyncTimeoutSeconds = 3. A ride whose attempt gets a 503 is retried
-     * with the next n, which is never a multiple of 3: that retry succeeds unless it is a 10th.
+     * 11th by 8 s, longer than AsyncTimeoutSeconds = 3. The attempts of a ride share those 3 s
+     * (issue 19, item 9): the first may take about 950 ms (3 s less the 50 + 100 ms of backoff
+     * ceilings ahead, over 3 attempts), so a slow attempt is given up and retried with the next n,
+     * and the ride still ends enriched within its 3 s.
      *
      * <pre>
-     * n : 1 2 3 4 5 6 7 8 9 10    11 12 13 14 15 16 17 18 19 20    21 22 23 24 25 26 27 28 29
-     * r : 1 2 3 3 4 5 5 6 7 7     8  9  9  10 11 11 12 13 13 14    15 15 16 17 17 18 19 19 20
-     *         F     F     F S                 F        F     S        F        F        F
+     * n : 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32
+     * r : 1 2 3 3 4 5 5 6 7 7  8  8  8  9  10 10 11 12 12 13 14 14 14 15 15 16 17 17 18 19 19 20
+     *         F     F     F     S  F        F        F        F  S     F        F        F
      * </pre>
      *
-     * F = 503, S = slow. Ride 7 (503, then slow) and ride 14 (slow) time out: 2 failure records,
-     * 18 enriched, 9 retries, 29 requests. n = 30 (a 3rd and a 10th at once) is never reached, so
-     * the front's precedence between the two faults does not matter.
+     * F = 503, S = slow. Ride 8 (slow, 503, then answered) and ride 14 (503, slow, then answered)
+     * need three attempts; every ride ends enriched: 12 retries, 32 requests, no failure record.
+     * With an attempt allowed the whole 3 s, the slow attempts were never retried: rides 8 and 14
+     * ended as timeouts. No n is both a 3rd and an 11th, so the order of the two faults in the front
+     * does not matter. (A ride that runs out of time becomes a failure record with reason timeout:
+     * FareEnrichFunctionTest, in Flink's AsyncWaitOperator.)
      */
     @Test
-    void failuresAndTimeoutsBecomeRecordsNotRestarts() throws Exception {
+    void faultsAndSlowAnswersAreRetriedWithinTheAsyncTimeoutNotRestarts() throws Exception {
         Set<String> expected = sampled(100);
         assertThat(expected).hasSize(20);
         Path out = Files.createTempDirectory(Path.of("target"), "it-b-").toAbsolutePath();
         try (FareFront front = FareFront.start(xtask, bootstrap, API_KEY, MotoEmulator.SECRET_KEY, logs,
-                "--fail-every", "3", "--fail-status", "503", "--slow-every", "10", "--slow-ms", "8000")) {
+                "--fail-every", "3", "--fail-status", "503", "--slow-every", "11", "--slow-ms", "8000")) {
             JobClient job = startJob(props(out, front.apiEndpoint(), Map.of(
                     "SampleEvery", "100", "AsyncTimeoutSeconds", "3", "AsyncCapacity", "1", "MaxRetries", "2",
                     "RetryBaseMillis", "50", "RetryMaxBackoffMillis", "200", "Parallelism", "1")),
                     "taxi-fare-enrich-it-b");
             awaitWhileRunning(job, Duration.ofSeconds(120),
-                    () -> OutputFiles.committed(out, "results").size() >= 18
-                            && OutputFiles.committed(out, "errors").size() >= 2 + BAD_RECORDS,
-                    "18 enriched rides, 2 failure records and " + BAD_RECORDS + " bad records");
+                    () -> OutputFiles.committed(out, "results").size() >= 20
+                            && OutputFiles.committed(out, "errors").size() >= BAD_RECORDS,
+                    "20 enriched rides and " + BAD_RECORDS + " bad records");
             Thread.sleep(2500);
             stop(job);
 
             Map<String, JsonNode> enriched = byTrip(OutputFiles.committed(out, "results"));
-            assertThat(enriched).hasSize(18);
+            assertThat(enriched.keySet()).as("item 9: the rides with a slow attempt are retried and enriched too")
+                    .isEqualTo(expected);
             enriched.forEach(TaxiFareEnrichIT::assertEnriched);
             List<OutputFiles.Line> failed = OutputFiles.committed(out, "errors").stream()
                     .filter(l -> l.json().has("kind")).toList();
-            assertThat(failed).hasSize(2);
-            Map<String, JsonNode> failures = byTrip(failed);
-            Set<String> all = new TreeSet<>(enriched.keySet());
-            all.addAll(failures.keySet());
-            assertThat(all).as("every sampled ride ends once: enriched or failed").isEqualTo(expected);
-            List<String> shapes = new ArrayList<>();
-            failures.forEach((id, f) -> {
-                assertThat(f.get("kind").asText()).isEqualTo("failedRequest");
-                assertThat(f.get("reason").asText()).isEqualTo("timeout");
-                assertThat(f.get("ride")).isEqualTo(rides.get(id));
-                shapes.add(f.get("attempts").asInt() + "/" + f.get("status").asText());
-            });
-            // Ride 7: a 503, then the slow retry; ride 14: slow at its first attempt.
-            assertThat(shapes).containsExactlyInAnyOrder("2/503", "1/null");
+            assertThat(failed).as("item 9: no ride timed out").isEmpty();
 
             JsonNode stats = front.stats();
-            assertThat(stats.get("requests").asInt()).isEqualTo(29);
+            assertThat(stats.get("requests").asInt()).isEqualTo(32);
             assertThat(stats.get("forbidden").asInt()).isZero();
-            assertThat(stats.get("injected_failures").asInt()).isEqualTo(9);
+            assertThat(stats.get("injected_failures").asInt()).isEqualTo(10);
             assertThat(stats.get("injected_slow").asInt()).isEqualTo(2);
 
             assertThat(counter(job, "sampledRides")).isEqualTo(20);
-            assertThat(counter(job, "enrichedRides")).isEqualTo(18);
-            assertThat(counter(job, "failedRequests")).isEqualTo(2);
-            assertThat(counter(job, "retriedRequests")).isEqualTo(9);
+            assertThat(counter(job, "enrichedRides")).isEqualTo(20);
+            assertThat(counter(job, "failedRequests")).isZero();
+            assertThat(counter(job, "retriedRequests")).isEqualTo(12);
             assertThat(counter(job, "badRecords")).isEqualTo(BAD_RECORDS);
         }
     }
