@@ -16,7 +16,11 @@ import java.util.Locale;
  * the AWS sample for Managed Service for Apache Flink, aws-samples/amazon-managed-service-for-apache-flink-examples
  * java/S3Sink/src/main/java/com/amazonaws/services/msf/StreamingJob.java (commit 2153f99d),
  * {@code FileSink} to {@code String.format("s3a://%s/output", bucket)}, as every FileSink sample of that
- * repository (S3AvroSink, S3ParquetSink) does.
+ * repository (S3AvroSink, S3ParquetSink) does. The Managed Flink troubleshooting page "S3 StreamingFileSink
+ * FileNotFoundExceptions" shows the service's FileSink recovering its S3 part files through
+ * {@code org.apache.flink.fs.s3hadoop} and {@code org.apache.hadoop.fs.s3a.S3AFileSystem}: the Hadoop file
+ * system, which registers both {@code s3://} and {@code s3a://}. (Those samples also shade
+ * {@code flink-s3-fs-hadoop} into their jars; these jobs leave every Flink artifact to the runtime.)
  */
 public final class OutputPaths {
     private OutputPaths() {}

@@ -247,10 +247,10 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
                     + "break (" + s.failures + " calls; source.shard.get-records.failure-budget is "
                     + settings.failureBudgetMillis / 1000 + " s); last error: " + e, e);
         }
-        long backoff = backoffMillis(s.failures);
+        long backoff = Math.max(backoffMillis(s.failures), settings.intervalMillis);
         LOG.warn("GetRecords on {} failed ({} in a row, for {} ms), retrying in {} ms with the same iterator: {}",
                 shardId, s.failures, failingFor, backoff, e.toString());
-        s.nextFetchAt = now + Math.max(backoff, settings.intervalMillis);
+        s.nextFetchAt = now + backoff;
         shards.addLast(s);
         return Batch.EMPTY;
     }
