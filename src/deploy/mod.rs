@@ -1,7 +1,10 @@
 //! `streamstack deploy PATTERN --stack-name NAME`: check the inputs ([`prepare`]), then
 //! [`deploy`]: resolve the stack, complete the producer's network ([`producer_network`]), stage
-//! the template (and the assets), plan (a change set, see [`crate::cfn::change_set`]), execute it
-//! and follow the events, report, and with `--start` start the Flink application
+//! the template (and the assets, each under its own content-hashed key), decide what each
+//! parameter gets (on an update, the stack's value for every one not given: [`params::resolve`]),
+//! plan (a change set, see [`crate::cfn::change_set`], shown with the parameters whose value
+//! changes), set the stack policy of a CodePipeline parameter file, execute the change set and
+//! follow the events, report, and with `--start` start the Flink application
 //! ([`crate::flink::run`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
