@@ -83,7 +83,7 @@ async fn delete(
     if args.empty_buckets {
         let s3 = aws_sdk_s3::Client::new(config);
         for bucket in stack::physical_ids(&cfn, name, "AWS::S3::Bucket").await? {
-            let n = empty_bucket(&s3, &bucket).await?;
+            let n = empty_bucket(&s3, &bucket, out).await?;
             out.err(&format!(
                 "emptied s3://{bucket} ({n} object versions and delete markers)"
             ));
@@ -106,9 +106,24 @@ async fn delete(
     Ok(())
 }
 
-/// Deletes every object version and delete marker of `bucket`; returns how many.
-pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<usize> {
+/// Rounds in a row whose DeleteObjects answered per-key errors before emptying a bucket gives up.
+pub const MAX_FAILED_ROUNDS: usize = 3;
+/// Per-key errors printed per round; the rest are counted.
+pub const SHOWN_ERRORS: usize = 5;
+
+/// Deletes every object version and delete marker of `bucket`; returns how many were deleted.
+/// DeleteObjects answers some keys with an error (AccessDenied, a bucket policy or Object Lock
+/// protecting a version) without failing the call: each is reported on one line (at most
+/// [`SHOWN_ERRORS`] a round), and after [`MAX_FAILED_ROUNDS`] rounds in a row with errors (the
+/// listing keeps returning the versions that cannot go) it fails naming the bucket and the first
+/// error, instead of listing and deleting the same versions forever.
+pub async fn empty_bucket(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    out: &Printer,
+) -> anyhow::Result<usize> {
     let mut total = 0;
+    let mut failed_rounds = 0;
     loop {
         let page = match s3
             .list_object_versions()
@@ -143,8 +158,9 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Resu
         if ids.is_empty() {
             return Ok(total);
         }
-        total += ids.len();
-        s3.delete_objects()
+        let sent = ids.len();
+        let answer = s3
+            .delete_objects()
             .bucket(bucket)
             .delete(
                 Delete::builder()
@@ -155,5 +171,37 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Resu
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("cannot empty s3://{bucket}: {}", describe(&e)))?;
+        let errors = answer.errors();
+        total += sent.saturating_sub(errors.len());
+        if errors.is_empty() {
+            failed_rounds = 0;
+            continue;
+        }
+        failed_rounds += 1;
+        let line = |e: &aws_sdk_s3::types::Error| {
+            format!(
+                "s3://{bucket}/{} (version {}): {}: {}",
+                e.key().unwrap_or("?"),
+                e.version_id().unwrap_or("null"),
+                e.code().unwrap_or("?"),
+                e.message().unwrap_or("")
+            )
+        };
+        for e in errors.iter().take(SHOWN_ERRORS) {
+            out.err(&format!("cannot delete {}", line(e)));
+        }
+        if errors.len() > SHOWN_ERRORS {
+            out.err(&format!(
+                "... and {} more object versions of s3://{bucket} not deleted",
+                errors.len() - SHOWN_ERRORS
+            ));
+        }
+        if failed_rounds >= MAX_FAILED_ROUNDS {
+            anyhow::bail!(
+                "cannot empty s3://{bucket}: {} object versions still not deleted after {MAX_FAILED_ROUNDS} rounds; first: {}",
+                errors.len(),
+                line(&errors[0])
+            );
+        }
     }
 }

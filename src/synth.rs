@@ -2,6 +2,7 @@
 //! Everything is rendered and checked in memory first; files are written only when every
 //! requested pattern rendered cleanly, each through a temp file and a rename.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -55,6 +56,7 @@ pub fn render_all(
     overrides: &[(String, String)],
     templates_dir: Option<&Path>,
     assets: &AssetMode,
+    asset_names: &BTreeMap<String, String>,
 ) -> Result<Vec<(String, Value)>, crate::render::Error> {
     let manifests = ids
         .iter()
@@ -72,7 +74,7 @@ pub fn render_all(
                     .collect(),
                 templates_dir: templates_dir.map(Path::to_path_buf),
                 assets: assets.clone(),
-                asset_names: Default::default(),
+                asset_names: asset_names.clone(),
             };
             render_manifest(m, &opts).map(|r| (m.id.clone(), r.template))
         })
@@ -117,6 +119,20 @@ pub fn write_templates(out: &Path, texts: &[(String, String)]) -> Result<Vec<Pat
     Ok(paths)
 }
 
+/// The content-hashed name of each asset embedded in this binary (none in a plain `cargo build`):
+/// a CLI that carries the assets names each by its hash, as `upload` and `deploy` store them
+/// (`AssetPrefix` + `<stem>-<sha256 16 hex>.<ext>`), so its templates load what its `upload` put
+/// in the bucket; without them each asset keeps its logical name.
+fn embedded_asset_names() -> BTreeMap<String, String> {
+    crate::assets::load(None)
+        .map(|a| {
+            a.values()
+                .map(|a| (a.name.clone(), a.published_name()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs `streamstack synth`.
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     let ids: Vec<String> = if args.all {
@@ -134,6 +150,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         &overrides,
         args.templates.as_deref(),
         &AssetMode::Parameters,
+        &embedded_asset_names(),
     )?;
     let texts = to_text(&templates, args.format)?;
     for path in write_templates(&args.out, &texts)? {

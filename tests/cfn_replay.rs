@@ -531,3 +531,334 @@ async fn a_throttled_get_metric_data_does_not_end_the_watch_and_the_next_refresh
         "{batch}"
     );
 }
+
+/// DescribeStacks of `orders` (UPDATE_COMPLETE) with these parameters.
+fn stack_with_parameters(params: &[(&str, &str)]) -> HttpResponse {
+    let members: String = params
+        .iter()
+        .map(|(k, v)| {
+            format!("<member><ParameterKey>{k}</ParameterKey><ParameterValue>{v}</ParameterValue></member>")
+        })
+        .collect();
+    ok(
+        "DescribeStacks",
+        &format!(
+            "<Stacks><member><StackId>{STACK_ID}</StackId><StackName>orders</StackName><CreationTime>2026-01-05T10:00:00Z</CreationTime><StackStatus>UPDATE_COMPLETE</StackStatus><EnableTerminationProtection>false</EnableTerminationProtection><Parameters>{members}</Parameters><Outputs></Outputs></member></Stacks>"
+        ),
+    )
+}
+
+/// The form fields of an awsQuery body, URL-decoded, in order.
+fn form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let decode = |s: &str| {
+                let s = s.replace('+', " ");
+                let bytes = s.as_bytes();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'%' && i + 2 < bytes.len() {
+                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                        out.push(u8::from_str_radix(hex, 16).unwrap());
+                        i += 3;
+                    } else {
+                        out.push(bytes[i]);
+                        i += 1;
+                    }
+                }
+                String::from_utf8(out).unwrap()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// The parameters of a CreateChangeSet body: (key, value or `<previous>`).
+fn change_set_parameters(body: &str) -> Vec<(String, String)> {
+    let fields = form(body);
+    let get = |k: String| fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone());
+    (1..)
+        .map_while(|n| {
+            let key = get(format!("Parameters.member.{n}.ParameterKey"))?;
+            let value = match get(format!("Parameters.member.{n}.UsePreviousValue")) {
+                Some(p) if p == "true" => "<previous>".to_string(),
+                _ => get(format!("Parameters.member.{n}.ParameterValue")).unwrap_or_default(),
+            };
+            Some((key, value))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_update_sends_use_previous_value_for_every_parameter_not_given() {
+    let responses = || {
+        let mut r = vec![stack_with_parameters(&[
+            ("AlarmEmail", "ops@example.com"),
+            ("BufferingInterval", "300"),
+            ("BufferingSize", "5"),
+            ("CompressionFormat", "GZIP"),
+            ("EnableEnhancedMonitoring", "false"),
+            ("RemovedByTheNewTemplate", "x"),
+            ("RetentionHours", "168"),
+            ("ShardCount", "4"),
+            (
+                "StreamKmsKeyArn",
+                "arn:aws:kms:us-east-1:123456789012:key/1",
+            ),
+            ("StreamMode", "PROVISIONED"),
+        ])];
+        r.extend(update_until_execute().into_iter().skip(1));
+        r.extend([
+            stack("orders", "UPDATE_COMPLETE", false, &[]),
+            events(
+                "orders",
+                &[Ev("u1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+            ),
+        ]);
+        r
+    };
+    let sent_with = |extra: &'static [&'static str]| {
+        let responses = responses();
+        async move {
+            let replay = Replay::new(responses).await;
+            let mut args = vec!["--stack-name", "orders", "--param", "BufferingInterval=120"];
+            args.extend_from_slice(extra);
+            let (result, out) = deploy(&replay, &args, OutputMode::Text).await;
+            result.unwrap();
+            assert_eq!(replay.operations()[1], "CreateChangeSet");
+            (change_set_parameters(&replay.bodies()[1]), out)
+        }
+    };
+    let expected = |reset: bool| {
+        let mut e = vec![
+            ("AlarmEmail", "<previous>"),
+            ("BufferingInterval", "120"),
+            ("BufferingSize", "<previous>"),
+            ("CompressionFormat", "<previous>"),
+            ("EnableEnhancedMonitoring", "<previous>"),
+            ("RetentionHours", "<previous>"),
+            ("ShardCount", "<previous>"),
+            ("StreamKmsKeyArn", "<previous>"),
+            ("StreamMode", "<previous>"),
+        ];
+        if reset {
+            e.retain(|(k, _)| *k != "RetentionHours");
+        }
+        e.into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let (sent, _) = sent_with(&[]).await;
+    assert_eq!(
+        sent,
+        expected(false),
+        "defect 1: an update must keep (UsePreviousValue) every parameter the stack has and this \
+         run does not set, and drop those the template no longer has"
+    );
+    // --reset-param leaves the parameter out, so the template default applies.
+    let (sent, out) = sent_with(&["--reset-param", "RetentionHours"]).await;
+    assert_eq!(sent, expected(true));
+    let err = out.stderr();
+    assert!(
+        err.contains(
+            "PARAMETER                OLD -> NEW\n\
+             BufferingInterval        300 -> 120\n\
+             RemovedByTheNewTemplate  x -> (removed)\n\
+             RetentionHours           168 -> 24 (default)\n"
+        ),
+        "{err}"
+    );
+}
+
+fn policy_file(dir: &tempfile::TempDir) -> String {
+    let p = dir.path().join("config.json");
+    std::fs::write(
+        &p,
+        r#"{"Parameters": {"BufferingInterval": "120"}, "Tags": {"team": "data"},
+            "StackPolicy": {"Statement": [
+              {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+              {"Effect": "Deny", "Action": "Update:Replace", "Principal": "*", "Resource": "LogicalResourceId/DataStream"}]}}"#,
+    )
+    .unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_stack_policy_of_a_codepipeline_file_is_set_before_an_update_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = policy_file(&dir);
+    let mut responses = update_until_execute();
+    responses.insert(3, ok("SetStackPolicy", ""));
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("u1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let (result, _) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--param-file", &file],
+        OutputMode::Text,
+    )
+    .await;
+    let ops = replay.operations();
+    assert_eq!(
+        &ops[..5],
+        [
+            "DescribeStacks",
+            "CreateChangeSet",
+            "DescribeChangeSet",
+            "SetStackPolicy",
+            "ExecuteChangeSet"
+        ],
+        "defect 2: the StackPolicy of the parameter file was dropped"
+    );
+    result.unwrap();
+    let fields = form(&replay.bodies()[3]);
+    let body = &fields
+        .iter()
+        .find(|(k, _)| k == "StackPolicyBody")
+        .unwrap()
+        .1;
+    let policy: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(policy["Statement"][1]["Action"], "Update:Replace");
+    assert!(fields
+        .iter()
+        .any(|(k, v)| k == "StackName" && v == "orders"));
+}
+
+#[tokio::test]
+async fn the_stack_policy_of_a_codepipeline_file_is_set_once_a_new_stack_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = policy_file(&dir);
+    let replay = Replay::new(vec![
+        no_stack("orders"),
+        change_set_created(),
+        change_set_ready("Add"),
+        ok("ExecuteChangeSet", ""),
+        stack("orders", "CREATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("c1", "orders", STACK_TYPE, "CREATE_COMPLETE", "", 1)],
+        ),
+        ok("SetStackPolicy", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--param-file", &file],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(
+        replay.operations().last().map(String::as_str),
+        Some("SetStackPolicy"),
+        "defect 2: the StackPolicy of the parameter file was dropped"
+    );
+    assert!(replay.bodies().last().unwrap().contains("StackPolicyBody="));
+    assert!(
+        out.stderr()
+            .contains("stack policy of orders set from the parameter file"),
+        "{}",
+        out.stderr()
+    );
+}
+
+const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+fn s3_xml(body: String) -> HttpResponse {
+    let mut r = xml(
+        200,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{body}"),
+    );
+    r.headers_mut().insert("content-type", "application/xml");
+    r
+}
+
+/// ListObjectVersions of `keys` (one version each, `v1`).
+fn versions_page(bucket: &str, keys: &[String]) -> HttpResponse {
+    let members: String = keys
+        .iter()
+        .map(|k| format!("<Version><Key>{k}</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest><LastModified>2026-01-05T10:00:00.000Z</LastModified><ETag>\"e\"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Version>"))
+        .collect();
+    s3_xml(format!("<ListVersionsResult xmlns=\"{S3_NS}\"><Name>{bucket}</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{members}</ListVersionsResult>"))
+}
+
+/// DeleteObjects (quiet) answering AccessDenied for each of `keys`.
+fn delete_errors(keys: &[String]) -> HttpResponse {
+    let members: String = keys
+        .iter()
+        .map(|k| format!("<Error><Key>{k}</Key><VersionId>v1</VersionId><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"))
+        .collect();
+    s3_xml(format!(
+        "<DeleteResult xmlns=\"{S3_NS}\">{members}</DeleteResult>"
+    ))
+}
+
+#[tokio::test]
+async fn destroy_empty_buckets_reports_per_key_errors_and_stops_after_bounded_rounds() {
+    let bucket = "orders-outputbucket-1";
+    let keys: Vec<String> = (1..=7).map(|i| format!("results/part-{i}.json")).collect();
+    let mut responses = vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        stack_resources(&[("OutputBucket", bucket, "AWS::S3::Bucket")]),
+    ];
+    // S3 keeps refusing the same versions (a bucket policy denying s3:DeleteObjectVersion) for
+    // three rounds; the answers after them (the bucket empty, the stack deleted) are only reached
+    // by code that ignores the errors and goes on.
+    for _ in 0..3 {
+        responses.push(versions_page(bucket, &keys));
+        responses.push(delete_errors(&keys));
+    }
+    responses.extend([
+        versions_page(bucket, &[]),
+        ok("DeleteStack", ""),
+        no_stack("orders"),
+        events(
+            "orders",
+            &[Ev("d1", "orders", STACK_TYPE, "DELETE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes", "--empty-buckets"]) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let polling = Polling::immediate();
+    let run = streamstack::destroy::destroy(&args, &replay.config, &polling, &out);
+    let result = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("item 9: destroy --empty-buckets loops forever on DeleteObjects per-key errors");
+    let err = result.expect_err(
+        "item 9: destroy --empty-buckets ignored DeleteObjects' per-key errors and went on",
+    );
+    assert_eq!(
+        format!("{err:#}"),
+        format!("cannot empty s3://{bucket}: 7 object versions still not deleted after 3 rounds; first: s3://{bucket}/results/part-1.json (version v1): AccessDenied: Access Denied")
+    );
+    assert_eq!(exit_code(&err), 1);
+    let text = captured.stderr();
+    assert_eq!(
+        text.matches(&format!("cannot delete s3://{bucket}/results/part-1.json (version v1): AccessDenied: Access Denied\n")).count(),
+        3,
+        "{text}"
+    );
+    assert!(!text.contains("part-6.json"), "capped at 5 a round: {text}");
+    assert_eq!(
+        text.matches(&format!(
+            "... and 2 more object versions of s3://{bucket} not deleted"
+        ))
+        .count(),
+        3,
+        "{text}"
+    );
+    assert!(
+        !replay.operations().iter().any(|o| o == "DeleteStack"),
+        "the stack is not deleted with its bucket still full"
+    );
+}

@@ -146,6 +146,63 @@ fn upload_creates_a_secured_managed_bucket_and_a_second_upload_sends_no_bodies()
 }
 
 #[test]
+fn a_changed_asset_is_uploaded_under_a_new_key_and_the_others_keep_theirs() {
+    let m = moto();
+    let assets = stand_in_assets();
+    let dir = assets.path().to_str().unwrap();
+    let upload = || {
+        let o = run(
+            &m,
+            &[
+                "upload",
+                "apigw-kds-lambda",
+                "--assets-dir",
+                dir,
+                "--output",
+                "json",
+            ],
+        );
+        ok(&o);
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let first = upload();
+    let keys = |r: &Value, field: &str| -> Vec<String> {
+        r[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = keys(&first, "uploaded");
+    std::fs::write(
+        assets.path().join("consumer-function-x86_64.zip"),
+        b"rebuilt",
+    )
+    .unwrap();
+    let second = upload();
+    assert_eq!(
+        second["AssetPrefix"], first["AssetPrefix"],
+        "defect 7: one shared prefix hashed over every asset changes every key"
+    );
+    assert_eq!(first["AssetPrefix"], "streamstack/assets/");
+    let (uploaded, unchanged) = (keys(&second, "uploaded"), keys(&second, "unchanged"));
+    assert_eq!(
+        uploaded.len(),
+        1,
+        "defect 7: only the changed asset is new: {second}"
+    );
+    assert!(uploaded[0].starts_with("streamstack/assets/consumer-function-x86_64-"));
+    assert!(!before.contains(&uploaded[0]));
+    let arm = before.iter().find(|k| k.contains("arm64")).unwrap();
+    assert_eq!(
+        unchanged,
+        std::slice::from_ref(arm),
+        "the unchanged asset keeps its key"
+    );
+}
+
+#[test]
 fn assets_above_8_mib_go_up_in_parts() {
     let m = moto();
     let assets = stand_in_assets();
@@ -164,10 +221,14 @@ fn assets_above_8_mib_go_up_in_parts() {
     );
     ok(&o);
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let key = format!(
-        "{}consumer-function-arm64.zip",
-        report["AssetPrefix"].as_str().unwrap()
-    );
+    let key = report["uploaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|k| k.contains("consumer-function-arm64-"))
+        .unwrap()
+        .to_string();
     let s3 = aws_sdk_s3::Client::new(&m.sdk_config());
     let head = block_on(async move {
         s3.head_object()
@@ -602,6 +663,30 @@ fn bad_parameters_are_refused_before_any_api_call() {
             ],
             "KEY=VALUE",
         ),
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "s",
+                "--reset-param",
+                "Nope",
+            ],
+            "--reset-param: unknown parameter `Nope` for pattern kds-kdf-s3; allowed: ShardCount,",
+        ),
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "s",
+                "--reset-param",
+                "ShardCount",
+                "--param",
+                "ShardCount=3",
+            ],
+            "parameter `ShardCount` is both given a value and reset",
+        ),
     ] {
         let o = cli(&args);
         let err = stderr(&o);
@@ -641,4 +726,180 @@ fn wrong_credentials_give_a_one_line_error() {
         err.contains("InvalidClientTokenId") || err.contains("security token"),
         "{err}"
     );
+}
+
+/// (open shard count, retention hours) of the stack's data stream, and the stack's parameters.
+fn stream_and_parameters(
+    m: &Moto,
+    stack: &str,
+) -> (i32, i32, std::collections::BTreeMap<String, String>) {
+    let cfn = aws_sdk_cloudformation::Client::new(&m.sdk_config());
+    let kinesis = aws_sdk_kinesis::Client::new(&m.sdk_config());
+    let stack = stack.to_string();
+    block_on(async move {
+        let s = cfn
+            .describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .unwrap();
+        let s = &s.stacks()[0];
+        let params = s
+            .parameters()
+            .iter()
+            .map(|p| {
+                (
+                    p.parameter_key().unwrap().to_string(),
+                    p.parameter_value().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let stream = s
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some("DataStreamName"))
+            .and_then(|o| o.output_value())
+            .unwrap()
+            .to_string();
+        let d = kinesis
+            .describe_stream_summary()
+            .stream_name(stream)
+            .send()
+            .await
+            .unwrap();
+        let d = d.stream_description_summary().unwrap();
+        (d.open_shard_count(), d.retention_period_hours(), params)
+    })
+}
+
+#[test]
+fn an_update_keeps_the_parameters_it_was_not_given_and_reset_param_restores_a_default() {
+    let m = moto();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["deploy", "kds-kdf-s3", "--stack-name", "keep", "--yes"];
+        args.extend_from_slice(extra);
+        let o = run(&m, &args);
+        ok(&o);
+        o
+    };
+    deploy(&["--param", "ShardCount=4", "--param", "RetentionHours=168"]);
+    let (shards, retention, params) = stream_and_parameters(&m, "keep");
+    assert_eq!((shards, retention), (4, 168));
+    assert_eq!(params["ShardCount"], "4");
+
+    // Another parameter only: nothing else may go back to its default.
+    let o = deploy(&["--param", "BufferingInterval=120"]);
+    let (shards, retention, params) = stream_and_parameters(&m, "keep");
+    assert_eq!(
+        (
+            shards,
+            retention,
+            params["ShardCount"].as_str(),
+            params["RetentionHours"].as_str()
+        ),
+        (4, 168, "4", "168"),
+        "defect 1: an update that did not name ShardCount/RetentionHours reset them to their \
+         defaults (resharded the stream, cut retention)"
+    );
+    assert_eq!(params["BufferingInterval"], "120");
+    // The plan shows the one parameter that changes, old -> new, and nothing else.
+    let err = stderr(&o);
+    assert!(
+        err.contains("PARAMETER          OLD -> NEW\nBufferingInterval  300 -> 120\n"),
+        "{err}"
+    );
+    assert!(!err.contains("ShardCount "), "{err}");
+
+    // --reset-param puts one parameter back to its default, and says so first.
+    let o = deploy(&["--reset-param", "RetentionHours"]);
+    let (shards, retention, params) = stream_and_parameters(&m, "keep");
+    assert_eq!((shards, retention), (4, 24));
+    assert_eq!(
+        (
+            params["RetentionHours"].as_str(),
+            params["BufferingInterval"].as_str()
+        ),
+        ("24", "120")
+    );
+    let err = stderr(&o);
+    assert!(err.contains("RetentionHours  168 -> 24 (default)"), "{err}");
+
+    // JSON plan: one line per parameter change.
+    let o = run(
+        &m,
+        &[
+            "deploy",
+            "kds-kdf-s3",
+            "--stack-name",
+            "keep",
+            "--plan",
+            "--output",
+            "json",
+            "--param",
+            "ShardCount=3",
+        ],
+    );
+    ok(&o);
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let changed: Vec<&Value> = lines.iter().filter(|l| l["type"] == "parameter").collect();
+    assert_eq!(changed.len(), 1, "{lines:?}");
+    assert_eq!(
+        changed[0]["parameter"],
+        serde_json::json!({"name": "ShardCount", "old": "4", "new": "3", "default": false})
+    );
+}
+
+#[test]
+fn the_stack_policy_of_a_codepipeline_parameter_file_is_applied() {
+    let m = moto();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    let write = |deny: &str| {
+        let policy = serde_json::json!({"Statement": [
+            {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": deny, "Principal": "*", "Resource": "LogicalResourceId/DataStream"}
+        ]});
+        let config = serde_json::json!({"Parameters": {"ShardCount": "3"}, "Tags": {"team": "data"}, "StackPolicy": policy});
+        std::fs::write(&file, config.to_string()).unwrap();
+    };
+    let policy = || {
+        let cfn = aws_sdk_cloudformation::Client::new(&m.sdk_config());
+        block_on(async move {
+            let p = cfn
+                .get_stack_policy()
+                .stack_name("guarded")
+                .send()
+                .await
+                .unwrap();
+            p.stack_policy_body()
+                .map(|b| serde_json::from_str::<Value>(b).unwrap())
+        })
+    };
+    write("Update:Replace");
+    let deploy = || {
+        let o = run(
+            &m,
+            &[
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "guarded",
+                "--yes",
+                "--param-file",
+                file.to_str().unwrap(),
+            ],
+        );
+        ok(&o);
+    };
+    deploy();
+    let p =
+        policy().expect("defect 2: the StackPolicy of the parameter file was dropped on create");
+    assert_eq!(p["Statement"][1]["Action"], "Update:Replace");
+    // An update with a changed policy (and nothing else changed) applies it too.
+    write("Update:*");
+    deploy();
+    assert_eq!(policy().unwrap()["Statement"][1]["Action"], "Update:*");
 }

@@ -19,7 +19,7 @@ fn user_data(pattern: &str, root: &Path) -> String {
         ["Fn::Sub"]
         .as_str()
         .unwrap();
-    let mut text = text.to_string();
+    let mut text = shell_part(text).to_string();
     for (var, value) in [
         ("${AWS::Region}", "eu-west-1"),
         ("${DataStream}", "orders-stream"),
@@ -35,6 +35,16 @@ fn user_data(pattern: &str, root: &Path) -> String {
     text.replace("/opt/streamstack", &format!("{root}/opt/streamstack"))
         .replace("/etc/systemd/system", &format!("{root}/etc"))
         .replace("/dev/console", &format!("{root}/console"))
+}
+
+/// The `text/x-shellscript` part of the multipart user data.
+fn shell_part(user_data: &str) -> &str {
+    let start = user_data
+        .find("Content-Type: text/x-shellscript")
+        .expect("a text/x-shellscript part");
+    let body = &user_data[start..];
+    let body = &body[body.find("\n\n").unwrap() + 2..];
+    &body[..body.find("--//streamstack-boundary--").unwrap()]
 }
 
 fn write_stub(bin: &Path, name: &str, body: &str) {
@@ -55,11 +65,17 @@ struct Run {
 /// and `unzip` is not installed (the stub `dnf` installs it).
 fn run(pattern: &str, aws_failures: u32) -> Run {
     let root = tempfile::tempdir().unwrap();
-    let bin = root.path().join("bin");
-    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    prepare(pattern, root.path(), aws_failures);
+    run_in(root)
+}
+
+/// Lays out the stubs and the script of `pattern` under `root`.
+fn prepare(pattern: &str, root: &Path, aws_failures: u32) {
+    let bin = root.join("bin");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::create_dir_all(&bin).unwrap();
     // Only these commands exist: the script's own tools, and the stubs.
-    for tool in ["install", "chmod", "cat"] {
+    for tool in ["install", "chmod", "cat", "rm", "mv"] {
         let real = ["/usr/bin", "/bin"]
             .iter()
             .map(|d| PathBuf::from(d).join(tool))
@@ -67,7 +83,7 @@ fn run(pattern: &str, aws_failures: u32) -> Run {
             .unwrap_or_else(|| panic!("no {tool} on this machine"));
         std::os::unix::fs::symlink(real, bin.join(tool)).unwrap();
     }
-    let calls = root.path().join("calls");
+    let calls = root.join("calls");
     let calls_q = calls.display();
     let bin_q = bin.display();
     write_stub(
@@ -96,20 +112,31 @@ fn run(pattern: &str, aws_failures: u32) -> Run {
     );
     write_stub(&bin, "sleep", &format!("echo \"sleep $*\" >> {calls_q}"));
 
+    std::fs::write(root.join("user-data"), user_data(pattern, root)).unwrap();
+}
+
+/// Runs the script laid out under `root` once (as one boot does); `calls` and `console` are
+/// what this run added.
+fn run_in(root: tempfile::TempDir) -> Run {
+    let bin = root.path().join("bin");
     let script = root.path().join("user-data");
-    std::fs::write(&script, user_data(pattern, root.path())).unwrap();
+    let calls = root.path().join("calls");
+    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    let (calls_before, console_before) = (
+        read(calls.clone()).len(),
+        read(root.path().join("console")).len(),
+    );
     let out = Command::new("/bin/bash")
         .arg(&script)
         .env_clear()
         .env("PATH", &bin)
         .output()
         .unwrap();
-    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        console: read(root.path().join("console")),
-        calls: read(calls),
+        console: read(root.path().join("console"))[console_before..].to_string(),
+        calls: read(calls)[calls_before..].to_string(),
         root,
     }
 }
@@ -146,7 +173,7 @@ fn a_transient_download_error_is_retried_and_the_producer_starts() {
         assert_eq!(sleeps(&r.calls), [5, 10, 20], "backoff");
         assert!(r
             .calls
-            .contains("systemctl enable --now streamstack-producer.service"));
+            .contains("systemctl enable streamstack-producer.service\nsystemctl restart streamstack-producer.service"), "{}", r.calls);
         let unit = std::fs::read_to_string(r.root.path().join("etc/streamstack-producer.service"))
             .unwrap();
         assert!(unit.contains("--stream orders-stream"), "{unit}");
@@ -187,5 +214,79 @@ fn a_download_that_never_works_fails_loudly() {
         ),
         "{}",
         r.console
+    );
+}
+
+#[test]
+fn the_setup_runs_on_every_boot_and_a_second_run_changes_nothing() {
+    let t = render_pattern("kpl-kds-kda", &RenderOptions::default()).unwrap();
+    let ud = t["Resources"]["ProducerInstance"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    // Multipart user data whose cloud-config makes cloud-init run the script on every boot.
+    assert!(
+        ud.contains("#cloud-config\n")
+            && ud.contains("cloud_final_modules:\n- [scripts-user, always]\n"),
+        "defect 7: the producer setup runs only on the first boot, so a stop/start with a new \
+         producer key keeps the old binary"
+    );
+    assert!(
+        ud.starts_with("Content-Type: multipart/mixed; boundary=\"//streamstack-boundary\"\n"),
+        "{ud}"
+    );
+    assert!(
+        ud.len() < 16 * 1024,
+        "EC2 user data is at most 16 KB: {}",
+        ud.len()
+    );
+
+    let first = run("kpl-kds-kda", 0);
+    assert_eq!(first.code, Some(0), "{}", first.stdout);
+    let root = first.root;
+    let unit =
+        std::fs::read_to_string(root.path().join("etc/streamstack-producer.service")).unwrap();
+    // The second boot: nothing is downloaded or rewritten, the service is only started.
+    let second = run_in(root);
+    assert_eq!(second.code, Some(0), "{}", second.stdout);
+    assert_eq!(
+        second.calls,
+        "systemctl daemon-reload\nsystemctl enable streamstack-producer.service\nsystemctl start streamstack-producer.service\n",
+        "defect 7: a second run of the setup must be idempotent"
+    );
+    assert!(
+        second.stdout.contains("already installed"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(second.root.path().join("etc/streamstack-producer.service"))
+            .unwrap(),
+        unit
+    );
+
+    // A boot after CloudFormation changed the producer key: the new binary is fetched and the
+    // service restarted.
+    let root = second.root;
+    let script = root.path().join("user-data");
+    let text = std::fs::read_to_string(&script).unwrap().replace(
+        "producer-x86_64.zip",
+        "producer-x86_64-0123456789abcdef.zip",
+    );
+    std::fs::write(&script, text).unwrap();
+    let third = run_in(root);
+    assert_eq!(third.code, Some(0), "{}", third.stdout);
+    assert!(
+        third
+            .calls
+            .contains("aws s3 cp s3://assets-bucket/prefix/producer-x86_64-0123456789abcdef.zip"),
+        "{}",
+        third.calls
+    );
+    assert!(
+        third
+            .calls
+            .ends_with("systemctl restart streamstack-producer.service\n"),
+        "{}",
+        third.calls
     );
 }

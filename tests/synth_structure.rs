@@ -698,7 +698,8 @@ fn the_producer_requires_imdsv2_and_has_no_ingress() {
              repositories are reached over HTTPS too): no port 80"
         );
         let user_data = i["UserData"]["Fn::Base64"]["Fn::Sub"].as_str().unwrap();
-        assert!(user_data.contains("systemctl enable --now streamstack-producer.service"));
+        assert!(user_data.contains("systemctl enable streamstack-producer.service"));
+        assert!(user_data.contains("systemctl restart streamstack-producer.service"));
         assert!(user_data.contains("--rate ${ProducerRate}"));
         // The flags the producer binary takes, and a writable place for its failure file
         // (a DynamicUser service has no writable working directory otherwise).
@@ -963,6 +964,86 @@ fn baked_asset_names_replace_logical_names_and_referenced_assets_are_reported() 
     )
     .unwrap();
     assert!(r.assets.is_empty());
+}
+
+/// The resources whose rendered JSON differs between two templates.
+fn changed_resources(a: &Value, b: &Value) -> Vec<String> {
+    let (ra, rb) = (
+        a["Resources"].as_object().unwrap(),
+        b["Resources"].as_object().unwrap(),
+    );
+    let mut out: Vec<String> = ra
+        .iter()
+        .filter(|(id, r)| rb.get(*id) != Some(*r))
+        .map(|(id, _)| id.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_changed_asset_changes_only_its_own_key_in_the_template() {
+    use streamstack::pattern::Manifest;
+    use streamstack::render::render_manifest;
+    let manifest = Manifest::load("kds-kda-apigw", None).unwrap();
+    let names = |fare_hash: &str| RenderOptions {
+        asset_names: [
+            (
+                "fare-endpoint-function-arm64.zip",
+                format!("fare-endpoint-function-arm64-{fare_hash}.zip"),
+            ),
+            (
+                "fare-endpoint-function-x86_64.zip",
+                "fare-endpoint-function-x86_64-2222222222222222.zip".into(),
+            ),
+            (
+                "kds-kda-apigw-flink.jar",
+                "kds-kda-apigw-flink-3333333333333333.jar".into(),
+            ),
+            (
+                "producer-x86_64.zip",
+                "producer-x86_64-4444444444444444.zip".into(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        ..RenderOptions::default()
+    };
+    let before = render_manifest(&manifest, &names("1111111111111111"))
+        .unwrap()
+        .template;
+    let after = render_manifest(&manifest, &names("aaaaaaaaaaaaaaaa"))
+        .unwrap()
+        .template;
+    // Only the fare function loads the changed zip: the Flink application (UpdateApplication
+    // restarts the job) and the producer instance (its user data) stay exactly as they were.
+    assert_eq!(
+        changed_resources(&before, &after),
+        ["FareFunction"],
+        "defect 7: a change to one asset must change only the resources that load it"
+    );
+    let key = |t: &Value| resource(t, "FareFunction")["Properties"]["Code"]["S3Key"].to_string();
+    assert!(
+        key(&after).contains("${AssetPrefix}fare-endpoint-function-arm64-aaaaaaaaaaaaaaaa.zip"),
+        "defect 7: each asset's key carries its own content hash: {}",
+        key(&after)
+    );
+    let flink = &resource(&after, "Application")["Properties"]["ApplicationConfiguration"]
+        ["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"]["FileKey"];
+    assert_eq!(
+        flink,
+        &json!({"Fn::Sub": "${AssetPrefix}kds-kda-apigw-flink-3333333333333333.jar"})
+    );
+    let user_data = resource(&after, "ProducerInstance")["Properties"]["UserData"]["Fn::Base64"]
+        ["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    assert!(
+        user_data
+            .contains("s3://${AssetBucket}/${AssetPrefix}producer-x86_64-4444444444444444.zip"),
+        "{user_data}"
+    );
 }
 
 #[test]

@@ -1,15 +1,16 @@
-//! Content-addressed uploads: every asset set gets a folder named by its hash, each object is
-//! checked with HeadObject first and skipped when already there, bodies above 8 MiB go multipart,
-//! and up to four uploads run at once.
+//! Content-addressed uploads: every asset gets its own key named by its own hash
+//! (`<base>assets/<stem>-<sha256 16 hex>.<ext>`, [`crate::assets::Asset::published_name`]), so a
+//! changed asset changes only its own key in the template; each object is checked with
+//! HeadObject first and skipped when already there, bodies above 8 MiB go multipart, and up to
+//! four uploads run at once.
 
 use std::io::IsTerminal;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use futures::stream::{self, StreamExt};
-use sha2::{Digest, Sha256};
 
-use crate::assets::{hex, Asset};
+use crate::assets::Asset;
 use crate::aws::describe;
 
 /// Objects above this size are uploaded in parts.
@@ -38,26 +39,28 @@ pub struct UploadReport {
     pub bytes_sent: u64,
 }
 
-/// The folder of an asset set: `<base>assets/<first 16 hex of SHA-256 over (name, digest)>/`.
-/// Any change to any asset gives a new folder, so CloudFormation sees new S3 keys.
-pub fn set_prefix(base: &str, assets: &[&Asset]) -> String {
-    let mut lines: Vec<String> = assets
-        .iter()
-        .map(|a| format!("{}\0{}\n", a.name, a.sha256))
-        .collect();
-    lines.sort();
-    let digest = Sha256::digest(lines.concat().as_bytes());
-    format!("{base}assets/{}/", &hex(&digest)[..16])
+/// The folder of the assets: `<base>assets/`, the same for every asset set. Each asset's key in
+/// it carries its own content hash, so a change to one asset gives only that asset a new key:
+/// a stack update then touches only the resources that load it (one folder hashed over the whole
+/// set gave every asset a new key, restarting the Flink job and the producer instance for a
+/// change to a Lambda function).
+pub fn assets_prefix(base: &str) -> String {
+    format!("{base}assets/")
 }
 
-/// Uploads `assets` under their set folder; returns the location and what was sent.
+/// The key of `asset` under `prefix` (from [`assets_prefix`]).
+pub fn asset_key(prefix: &str, asset: &Asset) -> String {
+    format!("{prefix}{}", asset.published_name())
+}
+
+/// Uploads `assets` under their own content-hashed keys; returns the location and what was sent.
 pub async fn upload_assets(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     base_prefix: &str,
     assets: &[&Asset],
 ) -> anyhow::Result<(AssetLocation, UploadReport)> {
-    let prefix = set_prefix(base_prefix, assets);
+    let prefix = assets_prefix(base_prefix);
     let tty = std::io::stderr().is_terminal();
     let total: u64 = assets.iter().map(|a| a.bytes.len() as u64).sum();
     let bar = tty.then(|| {
@@ -71,7 +74,7 @@ pub async fn upload_assets(
         b
     });
     let results: Vec<anyhow::Result<(String, bool, u64)>> = stream::iter(assets.iter().map(|a| {
-        let key = format!("{prefix}{}", a.name);
+        let key = asset_key(&prefix, a);
         let bar = bar.clone();
         async move {
             let sent = put_if_absent(s3, bucket, &key, &a.bytes).await?;
@@ -211,13 +214,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_set_folder_changes_with_any_asset_and_not_with_order() {
+    fn each_asset_has_its_own_content_hashed_key() {
         let a = Asset::new("a.zip", b"1".to_vec());
-        let b = Asset::new("b.zip", b"2".to_vec());
-        let b2 = Asset::new("b.zip", b"3".to_vec());
-        let p = set_prefix("streamstack/", &[&a, &b]);
-        assert!(p.starts_with("streamstack/assets/") && p.ends_with('/'));
-        assert_eq!(p, set_prefix("streamstack/", &[&b, &a]));
-        assert_ne!(p, set_prefix("streamstack/", &[&a, &b2]));
+        let b = Asset::new("b.jar", b"2".to_vec());
+        let b2 = Asset::new("b.jar", b"3".to_vec());
+        let p = assets_prefix("streamstack/");
+        assert_eq!(p, "streamstack/assets/");
+        assert_eq!(
+            asset_key(&p, &a),
+            format!("streamstack/assets/a-{}.zip", &a.sha256[..16])
+        );
+        assert_ne!(
+            asset_key(&p, &b),
+            asset_key(&p, &b2),
+            "defect 7: a changed asset must get a new key"
+        );
+        assert_eq!(
+            asset_key(&p, &a),
+            asset_key(&assets_prefix("streamstack/"), &a),
+            "defect 7: an unchanged asset keeps its key whatever else changes"
+        );
     }
 }

@@ -19,12 +19,23 @@ pub struct ChangeSetRequest {
     pub template_body: Option<String>,
     /// ... or an S3 URL (templates over 51,200 bytes).
     pub template_url: Option<String>,
-    /// Parameter values.
-    pub parameters: Vec<(String, String)>,
+    /// Parameters: a value, or (on an UPDATE) the stack's current value.
+    pub parameters: Vec<(String, ParameterValue)>,
     /// Stack tags.
     pub tags: Vec<(String, String)>,
     /// Capabilities the template needs.
     pub capabilities: Vec<Capability>,
+}
+
+/// What a change set says about one parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    /// This value.
+    Value(String),
+    /// The value the stack has now (`UsePreviousValue=true`, UPDATE only): what `aws
+    /// cloudformation deploy`, rain, SAM and CDK send for a parameter the user did not set, so an
+    /// update never resets it to the template default.
+    Previous,
 }
 
 /// One planned change.
@@ -136,12 +147,11 @@ pub async fn create(
         .set_template_url(req.template_url.clone())
         .description("created by streamstack deploy");
     for (k, v) in &req.parameters {
-        call = call.parameters(
-            Parameter::builder()
-                .parameter_key(k)
-                .parameter_value(v)
-                .build(),
-        );
+        let p = Parameter::builder().parameter_key(k);
+        call = call.parameters(match v {
+            ParameterValue::Value(v) => p.parameter_value(v).build(),
+            ParameterValue::Previous => p.use_previous_value(true).build(),
+        });
     }
     for (k, v) in &req.tags {
         call = call.tags(Tag::builder().key(k).value(v).build());

@@ -1,6 +1,6 @@
 //! A stack: its state, parameters and outputs (DescribeStacks), deleting it (DeleteStack, followed until it
-//! is gone), its resources (ListStackResources) and termination protection
-//! (UpdateTerminationProtection).
+//! is gone), its resources (ListStackResources), termination protection
+//! (UpdateTerminationProtection) and its stack policy (SetStackPolicy).
 
 use super::events::{self, StackEvent};
 use super::{does_not_exist, fail, Client, Polling};
@@ -115,6 +115,17 @@ pub async fn enable_termination_protection(cfn: &Client, name: &str) -> anyhow::
                 &e,
             )
         })?;
+    Ok(())
+}
+
+/// Sets the stack policy (SetStackPolicy with a policy body).
+pub async fn set_policy(cfn: &Client, name: &str, body: &str) -> anyhow::Result<()> {
+    cfn.set_stack_policy()
+        .stack_name(name)
+        .stack_policy_body(body)
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot set the stack policy of `{name}`"), &e))?;
     Ok(())
 }
 

@@ -2,6 +2,39 @@
 //! widen permissions or network access.
 
 use crate::cfn::change_set::Change;
+use crate::deploy::params::ParamChange;
+
+/// Renders the parameters an update changes: `NAME  OLD -> NEW`, `-` for a parameter the stack
+/// does not have yet, `(removed)` for one the new template no longer has, `(default)` after a
+/// template default; NoEcho values arrive as `****` (see [`crate::deploy::params::changes`]).
+pub fn render_parameters(changes: &[ParamChange]) -> String {
+    let width = changes
+        .iter()
+        .map(|c| c.name.len())
+        .chain(["PARAMETER".len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = vec![format!("{:<width$}  OLD -> NEW", "PARAMETER")];
+    for c in changes {
+        let old = c.old.as_deref().map_or("-".to_string(), quote);
+        let new = match &c.new {
+            None => "(removed)".to_string(),
+            Some(v) if c.default => format!("{} (default)", quote(v)),
+            Some(v) => quote(v),
+        };
+        out.push(format!("{:<width$}  {old} -> {new}", c.name));
+    }
+    out.join("\n")
+}
+
+/// A value as shown: `""` for the empty string, so it is not mistaken for nothing.
+fn quote(v: &str) -> String {
+    if v.is_empty() {
+        "\"\"".to_string()
+    } else {
+        v.to_string()
+    }
+}
 
 /// Renders the changes as an aligned table (one header line, one line per change).
 pub fn render(changes: &[Change]) -> String {
@@ -54,6 +87,30 @@ pub fn render(changes: &[Change]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_lines_show_old_and_new_values() {
+        let c = |name: &str, old: Option<&str>, new: Option<&str>, default: bool| ParamChange {
+            name: name.into(),
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            default,
+        };
+        let t = render_parameters(&[
+            c("AlarmEmail", Some(""), Some("ops@example.com"), false),
+            c("Gone", Some("x"), None, false),
+            c("RetentionHours", Some("168"), Some("24"), true),
+            c("Secret", Some("****"), Some("****"), false),
+        ]);
+        assert_eq!(
+            t,
+            "PARAMETER       OLD -> NEW\n\
+             AlarmEmail      \"\" -> ops@example.com\n\
+             Gone            x -> (removed)\n\
+             RetentionHours  168 -> 24 (default)\n\
+             Secret          **** -> ****"
+        );
+    }
 
     #[test]
     fn table_aligns_columns_and_marks_security_changes() {

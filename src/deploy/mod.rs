@@ -1,14 +1,17 @@
 //! `streamstack deploy PATTERN --stack-name NAME`: check the inputs ([`prepare`]), then
 //! [`deploy`]: resolve the stack, complete the producer's network ([`producer_network`]), stage
-//! the template (and the assets), plan (a change set, see [`crate::cfn::change_set`]), execute it
-//! and follow the events, report, and with `--start` start the Flink application
+//! the template (and the assets, each under its own content-hashed key), decide what each
+//! parameter gets (on an update, the stack's value for every one not given: [`params::resolve`]),
+//! plan (a change set, see [`crate::cfn::change_set`], shown with the parameters whose value
+//! changes), set the stack policy of a CodePipeline parameter file, execute the change set and
+//! follow the events, report, and with `--start` start the Flink application
 //! ([`crate::flink::run`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
 pub mod params;
 pub mod producer_network;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -39,9 +42,13 @@ pub struct DeployArgs {
     /// Parameter value NAME=VALUE (repeatable; wins over --param-file).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// JSON parameter file: {"Name": "value"}, CodePipeline {"Parameters", "Tags"}, or [{"ParameterKey", "ParameterValue"}].
+    /// JSON parameter file: {"Name": "value"}, CodePipeline {"Parameters", "Tags", "StackPolicy"}, or [{"ParameterKey", "ParameterValue"}].
     #[arg(long, value_name = "FILE")]
     pub param_file: Option<PathBuf>,
+    /// On an update, put parameter NAME back to its template default (repeatable). Without it an
+    /// update keeps the value the stack has for every parameter not given (UsePreviousValue).
+    #[arg(long = "reset-param", value_name = "NAME")]
+    pub reset_params: Vec<String>,
     /// Stack tag KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
@@ -85,6 +92,10 @@ pub struct Plan {
     template: serde_json::Value,
     parameters: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
+    /// `--reset-param` names: left out of an update, so the template default applies.
+    reset: BTreeSet<String>,
+    /// Stack policy body from a CodePipeline `--param-file`.
+    stack_policy: Option<String>,
     assets: Vec<crate::assets::Asset>,
     /// Whether the pattern has the producer instance, whose network `deploy` completes.
     producer_network: bool,
@@ -102,6 +113,43 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
             "stack name `{name}` is not allowed; allowed: 1-128 letters, digits and hyphens, starting with a letter"
         )))
     }
+}
+
+/// Checks the `--reset-param` names: parameters of the pattern that have a default, not set by
+/// deploy itself nor given a value in the same run.
+fn check_resets(
+    manifest: &Manifest,
+    names: &[String],
+    given: &BTreeMap<String, String>,
+) -> Result<BTreeSet<String>, UsageError> {
+    let mut out = BTreeSet::new();
+    for name in names {
+        let Some(p) = manifest.parameter(name) else {
+            let allowed: Vec<&str> = manifest
+                .parameters
+                .iter()
+                .filter(|p| p.default.is_some())
+                .map(|p| p.name.as_str())
+                .collect();
+            return Err(UsageError(format!(
+                "--reset-param: unknown parameter `{name}` for pattern {}; allowed: {}",
+                manifest.id,
+                allowed.join(", ")
+            )));
+        };
+        if p.default.is_none() {
+            return Err(UsageError(format!(
+                "--reset-param: parameter `{name}` has no default to go back to; pass --param {name}=VALUE"
+            )));
+        }
+        if given.contains_key(name) {
+            return Err(UsageError(format!(
+                "parameter `{name}` is both given a value and reset; pass one of --param {name}=VALUE and --reset-param {name}"
+            )));
+        }
+        out.insert(name.clone());
+    }
+    Ok(out)
 }
 
 /// Checks the arguments and renders the pattern, before any AWS call; every failure is a usage
@@ -132,6 +180,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     }
     let overrides: Vec<(String, String)> = inputs.parameters.clone().into_iter().collect();
     manifest.check_overrides(&overrides)?;
+    let reset = check_resets(&manifest, &args.reset_params, &inputs.parameters)?;
     if args.start && !manifest.blocks.iter().any(|b| b == "flink-app") {
         return Err(UsageError(format!(
             "--start: pattern {} has no Flink application; allowed with kpl-kds-kda and kds-kda-apigw",
@@ -165,17 +214,30 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         ))
         .into());
     }
-    let rendered = render_manifest(&manifest, &RenderOptions::default())?;
+    let mut rendered = render_manifest(&manifest, &RenderOptions::default())?;
     let ids = [manifest.id.clone()];
     let assets = if rendered.assets.is_empty() {
         Vec::new()
     } else {
-        crate::asset_bucket::assets_for(&ids, args.assets.assets_dir.as_deref())?
+        let assets = crate::asset_bucket::assets_for(&ids, args.assets.assets_dir.as_deref())?;
+        // Each asset is loaded from its own content-hashed key (see
+        // `asset_bucket::objects::asset_key`), so the template names each by its hash.
+        let opts = RenderOptions {
+            asset_names: assets
+                .iter()
+                .map(|a| (a.name.clone(), a.published_name()))
+                .collect(),
+            ..RenderOptions::default()
+        };
+        rendered = render_manifest(&manifest, &opts)?;
+        assets
     };
     Ok(Plan {
         template: rendered.template,
         parameters: inputs.parameters,
         tags: inputs.tags,
+        reset,
+        stack_policy: inputs.stack_policy,
         assets,
         producer_network,
     })
@@ -245,22 +307,58 @@ async fn steps(
         producer_network::complete(config, &mut plan.parameters, previous, out).await?;
     }
     let staged = stage_template(config, args, &plan, out).await?;
+    let previous = existing.as_ref().map(|s| s.parameters.as_slice());
+    let parameters = params::resolve(&staged.parameters, previous, &plan.template, &plan.reset);
+    let param_changes = previous
+        .map(|p| params::changes(&parameters, p, &plan.template))
+        .unwrap_or_default();
     let request = ChangeSetRequest {
         stack_name: name.to_string(),
         create: existing.is_none(),
         template_body: staged.template_body,
         template_url: staged.template_url,
-        parameters: staged.parameters,
+        parameters,
         tags: plan.tags.into_iter().collect(),
         capabilities: change_set::capabilities_for(&plan.template),
     };
-    let Some((cs_name, changes)) = plan_changes(&cfn, &request, polling, out).await? else {
+    let Some((cs_name, changes)) =
+        plan_changes(&cfn, &request, &param_changes, polling, out).await?
+    else {
+        if let (Some(policy), false) = (&plan.stack_policy, args.plan) {
+            // Nothing to execute, but the stack policy of the file still applies (not on a plan).
+            stack::set_policy(&cfn, name, policy).await?;
+            out.say(
+                "info",
+                &format!("stack policy of {name} set from the parameter file"),
+                serde_json::json!({"stackPolicy": "SET"}),
+            );
+        }
         return Ok(Outcome::UpToDate);
     };
     if !approve(&cfn, args, &request, &cs_name, changes.len(), out).await? {
         return Ok(Outcome::NotExecuted);
     }
+    // The stack policy of a CodePipeline parameter file. A change set takes no stack policy
+    // (CreateChangeSet and ExecuteChangeSet have no StackPolicyBody, unlike CreateStack and
+    // UpdateStack), so it is set with SetStackPolicy: on an UPDATE before the change set is
+    // executed, so the policy the user gives already guards this update (a stack policy "applies
+    // only during stack updates": AWS CloudFormation User Guide, "Prevent updates to stack
+    // resources"), and on a CREATE once the stack exists (the new stack has no update to guard
+    // before then, and a stack in REVIEW_IN_PROGRESS is not yet created).
+    if let (Some(policy), false) = (&plan.stack_policy, request.create) {
+        stack::set_policy(&cfn, name, policy).await?;
+    }
     let state = execute_and_follow(&cfn, name, &cs_name, polling, out).await?;
+    if let (Some(policy), true) = (&plan.stack_policy, request.create) {
+        stack::set_policy(&cfn, name, policy).await?;
+    }
+    if plan.stack_policy.is_some() {
+        out.say(
+            "info",
+            &format!("stack policy of {name} set from the parameter file"),
+            serde_json::json!({"stackPolicy": "SET"}),
+        );
+    }
     report(&cfn, args, &state, out).await?;
     Ok(Outcome::Deployed)
 }
@@ -385,6 +483,7 @@ async fn stage_template(
 async fn plan_changes(
     cfn: &Client,
     request: &ChangeSetRequest,
+    param_changes: &[params::ParamChange],
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<Option<(String, Vec<Change>)>> {
@@ -408,6 +507,9 @@ async fn plan_changes(
                 changes.len()
             ));
             out.err(&changes_table::render(&changes));
+            if !param_changes.is_empty() {
+                out.err(&changes_table::render_parameters(param_changes));
+            }
             let broad = changes.iter().filter(|c| c.security).count();
             if broad > 0 {
                 out.err(&format!(
@@ -418,6 +520,9 @@ async fn plan_changes(
         OutputMode::Json => {
             for c in &changes {
                 out.out(&serde_json::json!({"type": "change", "change": c}).to_string());
+            }
+            for p in param_changes {
+                out.out(&serde_json::json!({"type": "parameter", "parameter": p}).to_string());
             }
         }
     }

@@ -80,7 +80,8 @@ pub struct RenderOptions {
     /// Asset location mode.
     pub assets: AssetMode,
     /// Published file name of each asset (e.g. `consumer-function-arm64.zip` ->
-    /// `consumer-function-arm64-1f2e3d4c5b6a7980.zip`), used in [`AssetMode::Baked`]; an asset
+    /// `consumer-function-arm64-1f2e3d4c5b6a7980.zip`), in both asset modes: each asset's key
+    /// carries its own content hash, so a change to one asset changes only its key; an asset
     /// without an entry keeps its own name.
     pub asset_names: BTreeMap<String, String>,
 }
@@ -137,10 +138,7 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         "asset_path",
         Box::new(AssetPath {
             prefix: asset_prefix.clone(),
-            names: match opts.assets {
-                AssetMode::Parameters => BTreeMap::new(),
-                AssetMode::Baked { .. } => opts.asset_names.clone(),
-            },
+            names: opts.asset_names.clone(),
             used: Arc::clone(&used_assets),
         }),
     );

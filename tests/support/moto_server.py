@@ -24,6 +24,10 @@ Patches (each fixes a difference from AWS that our tests hit; none adds behaviou
    update, started and stopped (StartApplication/StopApplication, their operations, snapshots)
    with lazily timed status transitions, and numeric timestamps (see
    `_patch_flink_applications` below).
+10. CloudFormation: a parameter that a stack update leaves out goes back to its template
+   Default, as in AWS (see `build_resource_diff` below).
+11. CloudFormation: UsePreviousValue keeps the value a parameter was given, not its resolved
+   form (see `_stack_parameters` below).
 
 Patches are all on by default. `STREAMSTACK_MOTO_SKIP_PATCHES=kinesis-shard-lock` leaves patch 7
 out, only to show that the tests which depend on it fail without it (see the issue notes).
@@ -1018,6 +1022,54 @@ def apply(self):
 
 
 ChangeSet.apply = apply
+
+_build_resource_diff = parsing.ResourceMap.build_resource_diff
+
+
+def build_resource_diff(self, other_template, parameters=None):
+    """10. A parameter that a stack update leaves out takes the template's Default.
+
+    AWS: CreateChangeSet/UpdateStack give every parameter that is neither passed with a value nor
+    with UsePreviousValue=true its Default in the new template (that is why `deploy` sends
+    UsePreviousValue for what the user did not set, and `--reset-param` leaves one out).
+    moto: it only counts parameters passed with a changed value, and keeps the old input values
+    for the others, so a parameter left out keeps its old value and the resources using it are
+    not updated. The patch adds, before the diff, the Default of every parameter the stack was
+    given and the update leaves out, so the change counts and the stack stores the default."""
+    if parameters is not None:
+        slots = other_template.get("Parameters", {})
+        for name in list(self.input_parameters):
+            if name not in parameters and "Default" in slots.get(name, {}):
+                parameters[name] = slots[name]["Default"]
+    return _build_resource_diff(self, other_template, parameters)
+
+
+parsing.ResourceMap.build_resource_diff = build_resource_diff
+
+from moto.cloudformation.models import Stack  # noqa: E402
+
+
+def _stack_parameters(self):
+    """11. UsePreviousValue keeps the value the parameter was given, not its resolved form.
+
+    AWS: a parameter passed with UsePreviousValue=true keeps the value it was given before (for an
+    SSM parameter type, the parameter's name, resolved again), and "No updates are to be
+    performed" compares those values. moto: it copies the resolved value (`stack_parameters`):
+    a List/CommaDelimitedList parameter arrives as a Python list and ExecuteChangeSet fails with
+    HTTP 500 (`'list' object has no attribute 'split'`), a Number as an int, an SSM parameter as
+    the value it resolved to. The patch answers `stack_parameters` with the values as given: the
+    stack's input value of each parameter of its template, else the template's Default."""
+    resource_map = self.resource_map
+    out = {}
+    for name, slot in resource_map._template.get("Parameters", {}).items():
+        if name in resource_map.input_parameters:
+            out[name] = resource_map.input_parameters[name]
+        elif "Default" in slot:
+            out[name] = slot["Default"]
+    return out
+
+
+Stack.stack_parameters = property(_stack_parameters)
 
 import threading  # noqa: E402
 
