@@ -340,7 +340,7 @@ fn stream_alarms_match_the_reference_facts() {
 
 #[test]
 fn flink_alarms_match_the_reference_facts() {
-    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+    for (id, count) in [("kpl-kds-kda", 7), ("kds-kda-apigw", 8)] {
         let t = render(id);
         let flink: Vec<_> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
             .into_iter()
@@ -349,7 +349,7 @@ fn flink_alarms_match_the_reference_facts() {
                     || a["Properties"].get("Metrics").is_some()
             })
             .collect();
-        assert_eq!(flink.len(), 7, "{id}");
+        assert_eq!(flink.len(), count, "{id}");
         let find = |m: &str| {
             flink
                 .iter()
@@ -358,24 +358,12 @@ fn flink_alarms_match_the_reference_facts() {
                 .1
         };
         for (metric, stat, thr, cmp) in [
-            (
-                "numberOfFailedCheckpoints",
-                "Average",
-                0.0,
-                "GreaterThanThreshold",
-            ),
             ("cpuUtilization", "Maximum", 80.0, "GreaterThanThreshold"),
             (
                 "heapMemoryUtilization",
                 "Maximum",
                 90.0,
                 "GreaterThanThreshold",
-            ),
-            (
-                "numRecordsOutPerSecond",
-                "Average",
-                0.0,
-                "LessThanOrEqualToThreshold",
             ),
         ] {
             let f = alarm_facts(find(metric));
@@ -400,16 +388,6 @@ fn flink_alarms_match_the_reference_facts() {
             ),
             (Some(0.0), Some("GreaterThanThreshold"))
         );
-        // Connector 6.x publishes millisBehindLatest per shard with its own groups, not the
-        // legacy consumer's Flow/Id dimensions: a Metrics Insights query over every shard.
-        let lag = &resource(&t, "FlinkSourceLagAlarm")["Properties"];
-        assert_eq!(lag["Threshold"], 60000);
-        assert_eq!(lag["ComparisonOperator"], "GreaterThanThreshold");
-        assert_eq!(lag["Metrics"][0]["Period"], 60);
-        assert_eq!(
-            lag["Metrics"][0]["Expression"],
-            json!({"Fn::Sub": "SELECT MAX(millisBehindLatest) FROM \"AWS/KinesisAnalytics\" WHERE Application = '${Application}'"})
-        );
         let gc = &resource(&t, "FlinkGcAlarm")["Properties"];
         assert_eq!(gc["Threshold"], 60);
         assert_eq!(
@@ -417,6 +395,360 @@ fn flink_alarms_match_the_reference_facts() {
             "oldGenerationGCTime"
         );
         assert_eq!(gc["Metrics"][1]["Expression"], "(gcTime * 100) / 60000");
+    }
+}
+
+/// The one query of an alarm whose result the alarm watches (`ReturnData: true`).
+fn returned(alarm: &Value) -> &Value {
+    let m = alarm["Properties"]["Metrics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a metric math alarm: {alarm}"));
+    let r: Vec<_> = m.iter().filter(|q| q["ReturnData"] == true).collect();
+    assert_eq!(r.len(), 1, "{alarm}");
+    r[0]
+}
+
+/// The `MetricStat` of the alarm query with this id.
+fn metric_stat<'a>(alarm: &'a Value, qid: &str) -> &'a Value {
+    alarm["Properties"]["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["Id"] == qid)
+        .map(|q| &q["MetricStat"])
+        .unwrap_or_else(|| panic!("no query {qid} in {alarm}"))
+}
+
+/// Issue #19 defect 6: `numberOfFailedCheckpoints` is a count since the job started; an alarm on
+/// its value stays in ALARM after one failure until a restart. The MSF guide "Use CloudWatch
+/// alarms with Managed Service for Apache Flink" alarms on `RATE(numberOfFailedCheckpoints) > 0`
+/// (Average). (The emulator does not evaluate alarms: the template property is tested.)
+#[test]
+fn the_failed_checkpoint_alarm_watches_the_rate_of_the_count() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let a = resource(&t, "FlinkCheckpointFailureAlarm");
+        let p = &a["Properties"];
+        assert!(
+            p.get("MetricName").is_none() && p.get("Metrics").is_some(),
+            "{id}: issue #19 defect 6: the failed-checkpoint alarm watches numberOfFailedCheckpoints \
+             itself, a count since the start that stays above 0 after one failure until a restart"
+        );
+        let r = returned(a);
+        let expr = r["Expression"].as_str().unwrap();
+        let (func, arg) = expr
+            .trim_end_matches(')')
+            .split_once('(')
+            .unwrap_or_else(|| panic!("{id}: {expr}"));
+        assert_eq!(func, "RATE", "{id}: issue #19 defect 6: {expr}");
+        let m = metric_stat(a, arg);
+        assert_eq!(
+            (
+                &m["Metric"]["Namespace"],
+                &m["Metric"]["MetricName"],
+                &m["Stat"],
+                &m["Period"]
+            ),
+            (
+                &json!("AWS/KinesisAnalytics"),
+                &json!("numberOfFailedCheckpoints"),
+                &json!("Average"),
+                &json!(60)
+            ),
+            "{id}"
+        );
+        assert_eq!(
+            (&p["Threshold"], &p["ComparisonOperator"]),
+            (&json!(0), &json!("GreaterThanThreshold")),
+            "{id}"
+        );
+    }
+}
+
+/// Issue #19 defect 6: the source-lag alarm watched the job source's own `millisBehindLatest`
+/// gauge, which nothing documents Managed Flink to export for a home-made source. The lag is the
+/// stream's `GetRecords.IteratorAgeMilliseconds` (Maximum), which every stack already alarms on
+/// (`StreamIteratorAgeAlarm`, 60 s); a second alarm on it would page twice for one lag, so the
+/// Flink block has none.
+#[test]
+fn the_source_lag_is_watched_once_on_the_streams_iterator_age() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        for (aid, a) in resources_of_type(&t, "AWS::CloudWatch::Alarm") {
+            assert!(
+                !a.to_string().contains("millisBehindLatest"),
+                "{id} {aid}: issue #19 defect 6: an alarm watches the source's millisBehindLatest \
+                 gauge, which Managed Flink is not documented to export; watch the stream's \
+                 GetRecords.IteratorAgeMilliseconds"
+            );
+        }
+        let lag: Vec<_> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .filter(|(_, a)| a.to_string().contains("GetRecords.IteratorAgeMilliseconds"))
+            .map(|(aid, _)| aid.as_str())
+            .collect();
+        assert_eq!(lag, ["StreamIteratorAgeAlarm"], "{id}: one lag alarm");
+        let a = &resource(&t, "StreamIteratorAgeAlarm")["Properties"];
+        assert_eq!(
+            (&a["Statistic"], &a["Dimensions"][0]["Value"]),
+            (&json!("Maximum"), &json!({"Ref": "DataStream"}))
+        );
+    }
+}
+
+/// Evaluates the records-out alarm's expression, `IF(<out> <= 0, <in>, 0)`, for one minute.
+fn records_out_alarm_value(
+    expr: &str,
+    incoming_id: &str,
+    out_id: &str,
+    incoming: f64,
+    out: f64,
+) -> f64 {
+    let body = expr
+        .strip_prefix("IF(")
+        .and_then(|e| e.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not an IF expression: {expr}"));
+    let parts: Vec<&str> = body.split(',').map(str::trim).collect();
+    assert_eq!(parts.len(), 3, "{expr}");
+    let value = |name: &str| match name {
+        n if n == incoming_id => incoming,
+        n if n == out_id => out,
+        n => n
+            .parse()
+            .unwrap_or_else(|_| panic!("unknown term {n} in {expr}")),
+    };
+    let (lhs, rhs) = parts[0].split_once("<=").expect("a <= condition");
+    if value(lhs.trim()) <= value(rhs.trim()) {
+        value(parts[1])
+    } else {
+        value(parts[2])
+    }
+}
+
+/// Issue #19 defect 6: `numRecordsOutPerSecond <= 0` alone paged about an hour after every
+/// pattern 2/4 launch, when the demo producer stops and the job, rightly, emits nothing. The alarm
+/// now fires only in a minute where records came into the stream (`IncomingRecords`) and the job
+/// emitted none. (The emulator does not evaluate alarms: the expression is evaluated here as
+/// CloudWatch's metric math IF does.)
+#[test]
+fn the_records_out_alarm_fires_only_when_records_come_in_and_none_go_out() {
+    for id in ["kpl-kds-kda", "kds-kda-apigw"] {
+        let t = render(id);
+        let a = resource(&t, "FlinkOutputAlarm");
+        let p = &a["Properties"];
+        assert!(
+            p.get("Metrics").is_some(),
+            "{id}: issue #19 defect 6: the records-out alarm watches numRecordsOutPerSecond alone, \
+             so it pages whenever the producer stops"
+        );
+        let queries = p["Metrics"].as_array().unwrap();
+        let id_of = |metric: &str| {
+            queries
+                .iter()
+                .find(|q| q["MetricStat"]["Metric"]["MetricName"] == metric)
+                .unwrap_or_else(|| panic!("{id}: no {metric}"))
+        };
+        let incoming = id_of("IncomingRecords");
+        assert_eq!(
+            (
+                &incoming["MetricStat"]["Metric"]["Dimensions"][0]["Value"],
+                &incoming["MetricStat"]["Stat"]
+            ),
+            (&json!({"Ref": "DataStream"}), &json!("Sum"))
+        );
+        let out = id_of("numRecordsOutPerSecond");
+        let expr = returned(a)["Expression"].as_str().unwrap();
+        let (i, o) = (
+            incoming["Id"].as_str().unwrap(),
+            out["Id"].as_str().unwrap(),
+        );
+        let fires = |records_in: f64, records_out: f64| {
+            records_out_alarm_value(expr, i, o, records_in, records_out)
+                > p["Threshold"].as_f64().unwrap()
+        };
+        assert_eq!(p["ComparisonOperator"], "GreaterThanThreshold");
+        assert!(!fires(0.0, 0.0), "{id}: the producer stopped: no page");
+        assert!(fires(6000.0, 0.0), "{id}: records in, none out: page");
+        assert!(!fires(6000.0, 12.5), "{id}: records in and out: no page");
+        assert!(!fires(0.0, 3.0), "{id}: a backlog drained: no page");
+        assert_eq!(p["TreatMissingData"], "notBreaching");
+    }
+}
+
+/// The counter names the jobs register (assets/flink-jobs), so the alarms and widgets name
+/// counters that exist.
+fn job_source_text() -> String {
+    fn walk(dir: &std::path::Path, out: &mut String) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if !p.ends_with("test") && !p.ends_with("target") {
+                    walk(&p, out);
+                }
+            } else if p.extension().is_some_and(|x| x == "java") {
+                out.push_str(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut s = String::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/flink-jobs"),
+        &mut s,
+    );
+    s
+}
+
+/// Issue #19 defect 5: the jobs' own counters had no alarm. Managed Flink exports them under
+/// `AWS/KinesisAnalytics` with the `Application` dimension plus dimensions that depend on the
+/// metrics level, so a Metrics Insights query takes every series of the application; a Flink
+/// counter counts since the job started, so the alarm is on its increase (`DIFF`), and on `MAX`,
+/// which a minute's several reports do not inflate as `SUM` would.
+#[test]
+fn bad_records_and_failed_requests_are_alarmed_on_the_jobs_own_counters() {
+    let java = job_source_text();
+    for (id, alarms) in [
+        ("kpl-kds-kda", vec![("FlinkBadRecordsAlarm", "badRecords")]),
+        (
+            "kds-kda-apigw",
+            vec![
+                ("FlinkBadRecordsAlarm", "badRecords"),
+                ("FlinkFailedRequestsAlarm", "failedRequests"),
+            ],
+        ),
+    ] {
+        let t = render(id);
+        for (aid, counter) in alarms {
+            assert!(
+                java.contains(&format!("\"{counter}\"")),
+                "the jobs register no counter {counter}"
+            );
+            let a = t["Resources"].get(aid).unwrap_or_else(|| {
+                panic!("{id}: issue #19 defect 5: no alarm on the job's {counter} counter ({aid})")
+            });
+            let p = &a["Properties"];
+            let queries = p["Metrics"].as_array().unwrap();
+            let query = queries
+                .iter()
+                .find(|q| q["Expression"].get("Fn::Sub").is_some())
+                .unwrap_or_else(|| panic!("{id} {aid}: no Metrics Insights query"));
+            assert_eq!(
+                query["Expression"],
+                json!({"Fn::Sub": format!("SELECT MAX({counter}) FROM \"AWS/KinesisAnalytics\" WHERE Application = '${{Application}}'")}),
+                "{id} {aid}"
+            );
+            assert_eq!(
+                (&query["Period"], &query["ReturnData"]),
+                (&json!(60), &json!(false))
+            );
+            assert_eq!(
+                returned(a)["Expression"],
+                json!(format!("DIFF({})", query["Id"].as_str().unwrap())),
+                "{id} {aid}: the counter counts since the start: alarm on its increase"
+            );
+            assert_eq!(
+                (
+                    &p["Threshold"],
+                    &p["ComparisonOperator"],
+                    &p["TreatMissingData"]
+                ),
+                (
+                    &json!(0),
+                    &json!("GreaterThanThreshold"),
+                    &json!("notBreaching")
+                ),
+                "{id} {aid}"
+            );
+        }
+    }
+    assert!(
+        render("kpl-kds-kda")["Resources"]
+            .get("FlinkFailedRequestsAlarm")
+            .is_none(),
+        "pattern 2's job makes no requests"
+    );
+}
+
+/// The dashboard body of a rendered template, parsed.
+fn dashboard_body(t: &Value) -> Value {
+    serde_json::from_str(
+        resource(t, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Issue #19 defects 5 and 6: the dashboards showed `numLateRecordsDropped` (always 0: the job
+/// side-outputs late records), an "event-time latency" (output minus input watermark is not a
+/// latency) and, for pattern 4, watermarks its job does not have; the jobs' own counters were
+/// not shown.
+#[test]
+fn the_flink_dashboards_show_what_the_jobs_publish() {
+    let java = job_source_text();
+    for (id, shown, absent) in [
+        (
+            "kpl-kds-kda",
+            vec![
+                "badRecords",
+                "lateRecords",
+                "currentInputWatermark",
+                "currentOutputWatermark",
+            ],
+            vec!["failedRequests", "sampledRides"],
+        ),
+        (
+            "kds-kda-apigw",
+            vec![
+                "badRecords",
+                "failedRequests",
+                "retriedRequests",
+                "sampledRides",
+                "enrichedRides",
+            ],
+            vec![
+                "currentInputWatermark",
+                "currentOutputWatermark",
+                "lateRecords",
+            ],
+        ),
+    ] {
+        let t = render(id);
+        let body = dashboard_body(&t).to_string();
+        for gone in [
+            "numLateRecordsDropped",
+            "Event time latency",
+            "output - input",
+        ] {
+            assert!(
+                !body.contains(gone),
+                "{id}: issue #19 defect 6: the dashboard still shows {gone}"
+            );
+        }
+        for name in absent {
+            assert!(
+                !body.contains(name),
+                "{id}: issue #19 defect 6: {name} shown"
+            );
+        }
+        for name in shown {
+            // A counter's widget or its alarm's annotation.
+            let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+                .into_iter()
+                .any(|(aid, a)| {
+                    a.to_string().contains(&format!("({name})"))
+                        && body.contains(&format!("${{{aid}.Arn}}"))
+                });
+            assert!(
+                body.contains(&format!("({name})"))
+                    || body.contains(&format!("\"{name}\""))
+                    || alarmed,
+                "{id}: issue #19 defect 5: the dashboard does not show {name}"
+            );
+            assert!(
+                name.starts_with("current") || java.contains(&format!("\"{name}\"")),
+                "the jobs register no counter {name}"
+            );
+        }
     }
 }
 
@@ -537,20 +869,21 @@ fn flink_applications_run_the_java_jobs_with_what_they_need() {
 #[test]
 fn firehose_and_consumer_and_endpoint_alarms() {
     let t = render("kds-kdf-s3");
-    let f = alarm_facts(resource(&t, "DeliveryFreshnessAlarm"));
+    let a = resource(&t, "DeliveryFreshnessAlarm");
+    let m = metric_stat(a, "freshness");
     assert_eq!(
-        (f.0.as_str(), f.1.as_str(), f.2.as_str(), f.3, f.4.as_str()),
         (
-            "AWS/Firehose",
-            "DeliveryToS3.DataFreshness",
-            "Maximum",
-            900.0,
-            "GreaterThanThreshold"
+            &m["Metric"]["Namespace"],
+            &m["Metric"]["MetricName"],
+            &m["Stat"],
+            &m["Period"]
+        ),
+        (
+            &json!("AWS/Firehose"),
+            &json!("DeliveryToS3.DataFreshness"),
+            &json!("Maximum"),
+            &json!(300)
         )
-    );
-    assert_eq!(
-        resource(&t, "DeliveryFreshnessAlarm")["Properties"]["Period"],
-        300
     );
 
     let t = render("apigw-kds-lambda");
@@ -802,7 +1135,7 @@ fn dashboards_have_the_listed_sections() {
                 "## Flink application health",
                 "## Flink resources",
                 "## Flink progress",
-                "## Flink source",
+                "## Flink job counters",
                 "## Flink logs",
             ],
         ),
@@ -816,6 +1149,7 @@ fn dashboards_have_the_listed_sections() {
                 "## Kinesis data stream",
                 "## Fare endpoint",
                 "## Flink application health",
+                "## Flink job counters",
                 "## Flink logs",
             ],
         ),
@@ -1384,4 +1718,60 @@ fn every_tls_statement_is_written_as_the_aws_documentation_shows() {
         }
         assert!(found >= 1, "{id}: no TLS-only statement");
     }
+}
+
+/// The freshness `DeliveryFreshnessAlarm` fires above, for a stack whose `BufferingInterval` is
+/// `interval`: its own threshold when it watches `DataFreshness` directly, else the threshold
+/// of `freshness - ${BufferingInterval}` moved by the interval.
+fn freshness_alarm_fires_at(alarm: &Value, interval: f64, freshness: f64) -> bool {
+    let p = &alarm["Properties"];
+    let threshold = p["Threshold"].as_f64().unwrap();
+    assert_eq!(p["ComparisonOperator"], "GreaterThanThreshold");
+    let value = if p.get("MetricName").is_some() {
+        freshness
+    } else {
+        let expr = returned(alarm)["Expression"]["Fn::Sub"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{alarm}"))
+            .replace("${BufferingInterval}", &interval.to_string());
+        let (lhs, rhs) = expr.split_once('-').unwrap_or_else(|| panic!("{expr}"));
+        assert_eq!(
+            metric_stat(alarm, lhs.trim())["Metric"]["MetricName"],
+            "DeliveryToS3.DataFreshness"
+        );
+        freshness - rhs.trim().parse::<f64>().unwrap()
+    };
+    value > threshold
+}
+
+/// Issue #19 defect 6: Firehose holds records up to `BufferingInterval` seconds (60-900) before
+/// delivering them, so `DataFreshness` reaches the interval in normal operation; a fixed
+/// `> 900 s` fired then on stacks buffering near 900 s. The threshold follows the parameter.
+/// (The emulator does not evaluate alarms: the expression is evaluated here.)
+#[test]
+fn the_freshness_alarm_follows_the_buffering_interval() {
+    let t = render("kds-kdf-s3");
+    let range = &t["Parameters"]["BufferingInterval"];
+    let (lo, hi) = (
+        range["MinValue"].as_f64().unwrap(),
+        range["MaxValue"].as_f64().unwrap(),
+    );
+    let a = resource(&t, "DeliveryFreshnessAlarm");
+    for interval in [lo, 300.0, 600.0, hi] {
+        // Normal operation: a record waits the interval plus a couple of minutes of delivery.
+        assert!(
+            !freshness_alarm_fires_at(a, interval, interval + 120.0),
+            "issue #19 defect 6: at BufferingInterval={interval} a normal freshness of \
+             {} s fires the freshness alarm",
+            interval + 120.0
+        );
+        // Delivery stuck: records wait a quarter of an hour beyond the interval.
+        assert!(
+            freshness_alarm_fires_at(a, interval, interval + 900.0),
+            "at BufferingInterval={interval} a stuck delivery does not alarm"
+        );
+    }
+    // The default interval keeps the reference threshold (900 s).
+    assert!(!freshness_alarm_fires_at(a, 300.0, 900.0));
+    assert!(freshness_alarm_fires_at(a, 300.0, 901.0));
 }

@@ -7,7 +7,7 @@
 //! | figure | pattern 1 (Lambda consumer) | pattern 3 (Firehose) | patterns 2, 4 (Flink) |
 //! |---|---|---|---|
 //! | in | `AWS/Kinesis` `IncomingRecords`, `IncomingBytes` (`StreamName`) | same | same |
-//! | out | `AWS/Kinesis` `GetRecords.Records`, `GetRecords.Bytes`: what the consumer's event source mapping reads (the stream's only reader) | `AWS/Firehose` `DeliveryToS3.Records`, `DeliveryToS3.Bytes` | `AWS/KinesisAnalytics` `numRecordsOut` (`Application`); Flink publishes no bytes-out metric, so bytes out is always `null` |
+//! | out | `AWS/Kinesis` `GetRecords.Records`, `GetRecords.Bytes`: what the consumer's event source mapping reads (the stream's only reader) | `AWS/Firehose` `DeliveryToS3.Records`, `DeliveryToS3.Bytes` | `AWS/KinesisAnalytics` `numRecordsOut` (`Application`), the minute's `Sum` divided by 4 ([`FLINK_REPORTS_PER_MINUTE`]); Flink publishes no bytes-out metric, so bytes out is always `null` |
 //! | lag | `GetRecords.IteratorAgeMilliseconds` (Maximum) | same | same: the Flink source's own GetRecords calls (its per-shard `millisBehindLatest` carries stream and shard dimensions one query by `Application` cannot match) |
 //! | throttles | `Read`/`WriteProvisionedThroughputExceeded` + the consumer's `AWS/Lambda` `Throttles` | `Read`/`Write...` | `Read`/`Write...` |
 //! | errors | the consumer's `AWS/Lambda` `Errors` | none (`null`) | pattern 4: the fare endpoint's `Errors`; pattern 2: none |
@@ -113,6 +113,7 @@ impl Sources {
                     dimension: dim,
                     value: v.clone(),
                     stat,
+                    divide_by: 1,
                 });
             }
         };
@@ -243,6 +244,14 @@ impl Sources {
             }
             None => {}
         }
+        // Managed Flink takes 4 metric snapshots a minute, so a minute's Sum of numRecordsOut
+        // counts its records 4 times: the MSF metrics page says to divide it by 4 ("m1/4 where m1
+        // is the SUM statistic over a period").
+        for query in &mut q {
+            if query.namespace == "AWS/KinesisAnalytics" && query.metric == "numRecordsOut" {
+                query.divide_by = FLINK_REPORTS_PER_MINUTE;
+            }
+        }
         q
     }
 }
@@ -257,6 +266,13 @@ const WRITE_THROTTLES: &str = "writeThrottles";
 const FN_THROTTLES: &str = "functionThrottles";
 const ERRORS: &str = "errors";
 const FRESHNESS: &str = "freshness";
+
+/// How many times a minute Managed Service for Apache Flink reports `numRecordsIn`/`numRecordsOut`
+/// (and their per-second rates): "As Managed Service for Apache Flink takes 4 metric snapshots per
+/// minute, the following metric math should be used: m1/4 where m1 is the SUM statistic over a
+/// period" (Managed Service for Apache Flink Developer Guide, "Metrics and dimensions in Managed
+/// Service for Apache Flink", <https://docs.aws.amazon.com/managed-flink/latest/java/metrics-dimensions.html>).
+pub const FLINK_REPORTS_PER_MINUTE: u32 = 4;
 
 /// One metric query: `namespace` `metric` with one dimension, one statistic over [`PERIOD_S`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +289,9 @@ pub struct Query {
     pub value: String,
     /// Statistic (`Sum` or `Maximum`).
     pub stat: &'static str,
+    /// Each value read is divided by this (1 for most metrics; [`FLINK_REPORTS_PER_MINUTE`] for
+    /// a Flink count reported several times a minute).
+    pub divide_by: u32,
 }
 
 /// The figures of one refresh.
@@ -580,12 +599,17 @@ pub async fn read_metrics(
             .await
             .map_err(|e| anyhow::anyhow!("cannot read metrics: {}", describe(&e)))?;
         for r in page.metric_data_results() {
-            let points: &mut Vec<Point> = out.entry(r.id().unwrap_or("").to_string()).or_default();
+            let id = r.id().unwrap_or("");
+            let divide_by = queries
+                .iter()
+                .find(|q| q.id == id)
+                .map_or(1.0, |q| f64::from(q.divide_by.max(1)));
+            let points: &mut Vec<Point> = out.entry(id.to_string()).or_default();
             points.extend(
                 r.timestamps()
                     .iter()
                     .zip(r.values())
-                    .map(|(t, v)| (t.secs(), *v)),
+                    .map(|(t, v)| (t.secs(), *v / divide_by)),
             );
         }
         token = page.next_token().map(str::to_string);
@@ -783,6 +807,14 @@ mod tests {
         assert_eq!(p2.pattern(), "kpl-kds-kda");
         let q = ids(&p2);
         assert!(q.contains(&(OUT_RECORDS, "numRecordsOut", "app".into())));
+        let divisors: Vec<(&str, u32)> = p2.queries().iter().map(|q| (q.id, q.divide_by)).collect();
+        assert!(
+            divisors
+                .iter()
+                .all(|(id, d)| *d == if *id == OUT_RECORDS { 4 } else { 1 }),
+            "issue #19 defect 6: numRecordsOut is reported 4 times a minute, so its Sum is divided by 4: {divisors:?}"
+        );
+        assert!(p1.queries().iter().all(|q| q.divide_by == 1));
         assert!(q.contains(&(LAG, "GetRecords.IteratorAgeMilliseconds", "s".into())));
         assert!(!q.iter().any(|(id, ..)| *id == OUT_BYTES || *id == ERRORS));
 
