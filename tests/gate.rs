@@ -65,8 +65,37 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
     for d in [synth_out, dist_out.join("global-s3-assets")] {
         files.extend(std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()));
     }
+    // Pattern 1 once more per non-default `Emitter` (the default, log, is in `synth --all`):
+    // each value creates other resources and grants the role other permissions.
+    for (emitter, extra) in [
+        ("s3", &[][..]),
+        ("dynamodb", &["DynamoDbSortKey=EVENT_TIME"][..]),
+        (
+            "opensearch",
+            &[
+                "OpenSearchDomainEndpoint=https://search-orders-abc.eu-west-1.es.amazonaws.com",
+                "OpenSearchDomainArn=arn:aws:es:eu-west-1:123456789012:domain/orders",
+            ][..],
+        ),
+    ] {
+        let emitter_out = dir.path().join(format!("emitter-{emitter}"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_streamstack"));
+        cmd.args(["synth", "apigw-kds-lambda", "--out"])
+            .arg(&emitter_out)
+            .args(["--param", &format!("Emitter={emitter}")]);
+        for p in extra {
+            cmd.args(["--param", p]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "Emitter={emitter}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        files.push(emitter_out.join("apigw-kds-lambda.template"));
+    }
     files.sort();
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 11);
     (dir, files)
 }
 

@@ -1775,3 +1775,259 @@ fn the_freshness_alarm_follows_the_buffering_interval() {
     assert!(!freshness_alarm_fires_at(a, 300.0, 900.0));
     assert!(freshness_alarm_fires_at(a, 300.0, 901.0));
 }
+
+/// `template` with the pattern-1 consumer conditions decided for `emitter` (the other
+/// parameters at their defaults): every `Fn::If` on them replaced by its branch, `AWS::NoValue`
+/// dropped, and resources whose condition is false removed. Only the conditions this test needs
+/// are decided; any other `Fn::If` is kept as it is.
+fn resolve_emitter(template: &Value, emitter: &str) -> Value {
+    fn walk(v: &Value, truth: &[(&str, bool)]) -> Option<Value> {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Array(args)) = m.get("Fn::If") {
+                    if let Some(&(_, on)) = truth.iter().find(|(c, _)| args[0] == *c) {
+                        return walk(&args[if on { 1 } else { 2 }], truth);
+                    }
+                }
+                if m.len() == 1 && m.get("Ref") == Some(&json!("AWS::NoValue")) {
+                    return None;
+                }
+                Some(Value::Object(
+                    m.iter()
+                        .filter_map(|(k, x)| walk(x, truth).map(|x| (k.clone(), x)))
+                        .collect(),
+                ))
+            }
+            Value::Array(a) => Some(Value::Array(
+                a.iter().filter_map(|x| walk(x, truth)).collect(),
+            )),
+            other => Some(other.clone()),
+        }
+    }
+    let truth = [
+        ("EmitToS3", emitter == "s3"),
+        ("EmitToDynamoDb", emitter == "dynamodb"),
+        ("EmitToOpenSearch", emitter == "opensearch"),
+        ("HasDynamoDbSortKey", false),
+        ("HasOpenSearchIndexField", false),
+        ("HasStreamKey", false),
+    ];
+    let mut t = walk(template, &truth).unwrap();
+    let resources = t["Resources"].as_object_mut().unwrap();
+    resources.retain(|_, r| {
+        r.get("Condition")
+            .and_then(Value::as_str)
+            .and_then(|c| truth.iter().find(|(n, _)| *n == c))
+            .is_none_or(|&(_, on)| on)
+    });
+    t
+}
+
+/// Issue #21: the pattern-1 `Emitter` parameter chooses where the consumer writes, creates only
+/// what that emitter needs (the output bucket block for s3, a table for dynamodb, nothing for
+/// log and opensearch, whose domain is given) and gives the function's role exactly the
+/// permission the emitter uses, nothing for the others.
+#[test]
+fn the_consumer_emitter_creates_and_grants_exactly_what_it_needs() {
+    let t = render("apigw-kds-lambda");
+    let p = &t["Parameters"];
+    assert_eq!(
+        p["Emitter"]["Default"], "log",
+        "today's behaviour stays the default"
+    );
+    assert_eq!(
+        p["Emitter"]["AllowedValues"],
+        json!(["log", "s3", "dynamodb", "opensearch"])
+    );
+    for (name, default) in [
+        ("OpenSearchDomainEndpoint", ""),
+        ("OpenSearchDomainArn", ""),
+        ("OutputCompression", "gzip"),
+        ("DynamoDbPartitionKey", "id"),
+        ("DynamoDbSortKey", ""),
+    ] {
+        assert_eq!(p[name]["Default"], default, "{name}");
+    }
+    let c = &t["Conditions"];
+    for (name, value) in [
+        ("EmitToS3", "s3"),
+        ("EmitToDynamoDb", "dynamodb"),
+        ("EmitToOpenSearch", "opensearch"),
+    ] {
+        assert_eq!(c[name], json!({"Fn::Equals": [{"Ref": "Emitter"}, value]}));
+    }
+    assert_eq!(
+        t["Rules"]["OpenSearchEmitterNeedsDomain"]["RuleCondition"],
+        json!({"Fn::Equals": [{"Ref": "Emitter"}, "opensearch"]})
+    );
+
+    // The output bucket block, only with Emitter s3 (patterns 2-4 keep it unconditional).
+    for id in [
+        "OutputBucket",
+        "OutputBucketPolicy",
+        "LogBucket",
+        "LogBucketPolicy",
+    ] {
+        assert_eq!(resource(&t, id)["Condition"], "EmitToS3", "{id}");
+    }
+    for other in ["kpl-kds-kda", "kds-kdf-s3", "kds-kda-apigw"] {
+        let o = render(other);
+        assert!(
+            resource(&o, "OutputBucket").get("Condition").is_none(),
+            "{other}"
+        );
+    }
+    // The table: on demand, point-in-time recovery, the stack key, kept on deletion.
+    let table = resource(&t, "OutputTable");
+    assert_eq!(table["Condition"], "EmitToDynamoDb");
+    assert!(
+        retained(table),
+        "the table outlives the stack, as the buckets do"
+    );
+    let tp = &table["Properties"];
+    assert_eq!(tp["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        tp["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(
+        tp["SSESpecification"],
+        json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["StackKey", "Arn"]}})
+    );
+    assert!(retained(resource(&t, "StackKey")));
+
+    // The function reads its emitter and the emitter's settings from the parameters.
+    let env = &resource(&t, "ConsumerFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["EMITTER"], json!({"Ref": "Emitter"}));
+    assert_eq!(
+        env["OUTPUT_BUCKET"],
+        json!({"Fn::If": ["EmitToS3", {"Ref": "OutputBucket"}, ""]})
+    );
+    assert_eq!(
+        env["DYNAMODB_TABLE"],
+        json!({"Fn::If": ["EmitToDynamoDb", {"Ref": "OutputTable"}, ""]})
+    );
+    assert_eq!(
+        env["OPENSEARCH_ENDPOINT"],
+        json!({"Ref": "OpenSearchDomainEndpoint"})
+    );
+    assert_eq!(env["COMPRESSION"], json!({"Ref": "OutputCompression"}));
+
+    // Per emitter: the resources that exist and what the role may do beyond the stream, its
+    // log, the failure queue and the stack key.
+    let base = [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+    ];
+    for (emitter, extra, has_bucket, has_table) in [
+        ("log", &[][..], false, false),
+        ("s3", &["s3:PutObject"][..], true, false),
+        (
+            "dynamodb",
+            &[
+                "dynamodb:BatchWriteItem",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+            ][..],
+            false,
+            true,
+        ),
+        (
+            "opensearch",
+            &["es:ESHttpPost", "es:ESHttpPut"][..],
+            false,
+            false,
+        ),
+    ] {
+        let r = resolve_emitter(&t, emitter);
+        assert_eq!(
+            r["Resources"].get("OutputBucket").is_some(),
+            has_bucket,
+            "{emitter}"
+        );
+        assert_eq!(
+            r["Resources"].get("OutputTable").is_some(),
+            has_table,
+            "{emitter}"
+        );
+        let statements = r["Resources"]["ConsumerRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut actions: Vec<String> = statements
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap().clone())
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        actions.sort();
+        actions.dedup();
+        let mut wanted: Vec<String> = base.iter().chain(extra).map(|s| (*s).to_owned()).collect();
+        wanted.sort();
+        wanted.dedup();
+        assert_eq!(actions, wanted, "Emitter={emitter}: the role's actions");
+        let find = |sid: &str| statements.iter().find(|s| s["Sid"] == sid).cloned();
+        match emitter {
+            "s3" => assert_eq!(
+                find("EmitterWritesObjects").unwrap()["Resource"],
+                json!({"Fn::Sub": "${OutputBucket.Arn}/${OutputPrefix}*"}),
+                "s3:PutObject on the prefix only"
+            ),
+            "dynamodb" => {
+                assert_eq!(
+                    find("EmitterWritesItems").unwrap()["Resource"],
+                    json!({"Fn::GetAtt": ["OutputTable", "Arn"]})
+                );
+                assert_eq!(
+                    find("EmitterUsesStackKeyThroughDynamoDb").unwrap()["Condition"],
+                    json!({"StringEquals": {"kms:ViaService": {"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}}}),
+                    "the stack key only through DynamoDB"
+                );
+            }
+            "opensearch" => {
+                let resource = &find("EmitterIndexesDocuments").unwrap()["Resource"]["Fn::Sub"];
+                assert_eq!(
+                    resource[0],
+                    "arn:${AWS::Partition}:es:${AWS::Region}:${AWS::AccountId}:domain/${DomainName}/*",
+                    "es:ESHttpPost/Put under the domain only"
+                );
+            }
+            _ => {}
+        }
+    }
+
+    // Emitter failures alarm within a minute (the EMF metric the function publishes).
+    let a = resource(&t, "ConsumerEmitFailuresAlarm");
+    let f = alarm_facts(a);
+    assert_eq!(
+        (f.0.as_str(), f.1.as_str(), f.2.as_str(), f.3, f.4.as_str()),
+        (
+            "streamstack",
+            "RecordsFailed",
+            "Sum",
+            0.0,
+            "GreaterThanThreshold"
+        )
+    );
+    assert_eq!(
+        a["Properties"]["Dimensions"],
+        json!([{"Name": "FunctionName", "Value": {"Ref": "ConsumerFunction"}}])
+    );
+    assert_eq!(a["Properties"]["TreatMissingData"], "notBreaching");
+    assert_eq!(a["Properties"]["Period"], 60);
+    assert_eq!(
+        t["Outputs"]["OutputTableName"]["Condition"],
+        "EmitToDynamoDb"
+    );
+    assert_eq!(t["Outputs"]["OutputBucketName"]["Condition"], "EmitToS3");
+}

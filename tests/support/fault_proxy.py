@@ -1,6 +1,7 @@
-"""Loopback HTTP proxy in front of the emulator that fails a share of Kinesis PutRecords entries.
+"""Loopback HTTP proxy in front of the emulator that fails a share of Kinesis PutRecords entries
+(and, when asked, of GetRecords requests and DynamoDB BatchWriteItem calls).
 
-Usage: fault_proxy.py UPSTREAM_URL FRACTION SEED PORT [GET_RECORDS_THROTTLE]
+Usage: fault_proxy.py UPSTREAM_URL FRACTION SEED PORT [GET_RECORDS_THROTTLE [DYNAMODB_FRACTION]]
 
 Every request is forwarded to UPSTREAM_URL unchanged, except PutRecords (X-Amz-Target
 Kinesis_20131202.PutRecords, awsJson 1.1): each entry is failed with probability FRACTION
@@ -13,6 +14,14 @@ GET_RECORDS_THROTTLE (default 0: every GetRecords is forwarded) is the share of 
 answered, without reaching the emulator, as the service answers a shard read too often: HTTP 400,
 {"__type": "ProvisionedThroughputExceededException", "message": ...} (awsJson 1.1 error shape). It draws
 from its own seeded generator, so the PutRecords faults of a seed stay the same.
+
+DynamoDB BatchWriteItem (X-Amz-Target DynamoDB_20120810.BatchWriteItem, awsJson 1.0), only when
+DYNAMODB_FRACTION is given (default: forwarded unchanged like everything else): with probability
+DYNAMODB_FRACTION the whole call is answered HTTP 400
+ProvisionedThroughputExceededException, as DynamoDB throttles; otherwise each put request is
+kept back with probability DYNAMODB_FRACTION and returned in UnprocessedItems (not forwarded,
+so not stored), the rest forwarded as one call whose UnprocessedItems are merged in. Its figures
+are the "ddb_calls", "ddb_throttled", "ddb_items" and "ddb_unprocessed" of the stats.
 
 GET /fault-proxy/stats answers {"requests": N, "entries": N, "failed": N, "get_records": N,
 "get_records_throttled": N, "get_records_by_shard": {SHARD: N}, "get_records_max_per_shard_second": N,
@@ -40,9 +49,18 @@ FRACTION = float(sys.argv[2])
 RNG = random.Random(int(sys.argv[3]))
 PORT = int(sys.argv[4])
 GET_RECORDS_THROTTLE = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+DYNAMODB_FRACTION = float(sys.argv[6]) if len(sys.argv) > 6 else None
 GET_RNG = random.Random(int(sys.argv[3]) + 1)
 LOCK = threading.Lock()
-STATS = {"requests": 0, "entries": 0, "failed": 0}
+STATS = {
+    "requests": 0,
+    "entries": 0,
+    "failed": 0,
+    "ddb_calls": 0,
+    "ddb_throttled": 0,
+    "ddb_items": 0,
+    "ddb_unprocessed": 0,
+}
 GET_STATS = {"calls": 0, "throttled": 0, "by_shard": {}, "max_per_second": 0, "first": None, "last": None}
 RECENT = collections.defaultdict(collections.deque)
 CODES = ["ProvisionedThroughputExceededException", "InternalFailure"]
@@ -89,11 +107,50 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, "application/json", body)
         self.reply(*forward("GET", self.path, dict(self.headers), None))
 
+    def batch_write_item(self, body):
+        request = json.loads(body)
+        with LOCK:
+            STATS["ddb_calls"] += 1
+            throttle = RNG.random() < DYNAMODB_FRACTION
+            if throttle:
+                STATS["ddb_throttled"] += 1
+        if throttle:
+            error = {
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput for the table was exceeded. (injected by the test proxy)",
+            }
+            return self.reply(400, "application/x-amz-json-1.0", json.dumps(error).encode())
+        kept, held = {}, {}
+        with LOCK:
+            for table, writes in request["RequestItems"].items():
+                for w in writes:
+                    STATS["ddb_items"] += 1
+                    if RNG.random() < DYNAMODB_FRACTION:
+                        STATS["ddb_unprocessed"] += 1
+                        held.setdefault(table, []).append(w)
+                    else:
+                        kept.setdefault(table, []).append(w)
+        unprocessed = held
+        if kept:
+            request["RequestItems"] = kept
+            status, ctype, out = forward(
+                "POST", self.path, dict(self.headers), json.dumps(request).encode()
+            )
+            if status != 200:
+                return self.reply(status, ctype, out)
+            answer = json.loads(out)
+            for table, writes in answer.get("UnprocessedItems", {}).items():
+                unprocessed.setdefault(table, []).extend(writes)
+        answer = {"UnprocessedItems": unprocessed}
+        self.reply(200, "application/x-amz-json-1.0", json.dumps(answer).encode())
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         target = self.headers.get("X-Amz-Target", "")
         if target.endswith(".GetRecords"):
             return self.get_records(body)
+        if DYNAMODB_FRACTION is not None and target == "DynamoDB_20120810.BatchWriteItem":
+            return self.batch_write_item(body)
         if not target.endswith(".PutRecords"):
             return self.reply(*forward("POST", self.path, dict(self.headers), body))
         request = json.loads(body)

@@ -358,6 +358,40 @@ pub(crate) fn verify_sigv4(
     query: &str,
     secret_key: Option<&str>,
 ) -> Result<SignedBy, String> {
+    verify_sigv4_for(req, path, query, secret_key, "execute-api")
+}
+
+/// Checks the SigV4 `Authorization` of a request made for `service` (e.g. `es` for Amazon
+/// OpenSearch Service) and its signature with `secret_key`: for local stand-ins of AWS
+/// endpoints in tests. `target` is the request target as sent (path and query string).
+///
+/// # Errors
+/// Why the request is refused, as the service would say it.
+pub fn verify_signed_request(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    service: &str,
+    secret_key: &str,
+) -> Result<SignedBy, String> {
+    let req = Request {
+        method: method.to_owned(),
+        path: target.to_owned(),
+        headers: headers.to_vec(),
+        body: body.to_vec(),
+    };
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    verify_sigv4_for(&req, path, query, Some(secret_key), service)
+}
+
+fn verify_sigv4_for(
+    req: &Request,
+    path: &str,
+    query: &str,
+    secret_key: Option<&str>,
+    expected_service: &str,
+) -> Result<SignedBy, String> {
     let auth = req
         .header("authorization")
         .ok_or("Missing Authentication Token")?;
@@ -388,9 +422,9 @@ pub(crate) fn verify_sigv4(
             "Credential {credential} is not AKID/date/region/service/aws4_request"
         ));
     };
-    if service != "execute-api" || terminator != "aws4_request" {
+    if service != expected_service || terminator != "aws4_request" {
         return Err(format!(
-            "Credential scope {credential} is not for execute-api"
+            "Credential scope {credential} is not for {expected_service}"
         ));
     }
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -15,7 +15,7 @@ use crate::transform::{AcceptAll, Filter, Transformer};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// `batchItemFailures`: empty on success, else the sequence number of the first Kinesis
-    /// record that could not be emitted (Lambda retries from it).
+    /// record holding a user record that could not be emitted (Lambda retries from it).
     pub response: KinesisEventResponse,
     /// Counters for the EMF metrics line.
     pub metrics: Metrics,
@@ -73,6 +73,7 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                 .and_then(|id| id.split_once(':'))
                 .map(|(shard, _)| shard.to_owned());
             let kinesis = record.kinesis;
+            let arrival_ms = kinesis.approximate_arrival_timestamp.timestamp_millis();
             let data = Bytes::from(kinesis.data.0);
             lines.clear();
             let mut count = 0;
@@ -99,6 +100,20 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                 if !self.filter.keep(&user, &line) {
                     continue;
                 }
+                if let Err(reason) = self.emitter.check(&line) {
+                    metrics.records_rejected += 1;
+                    crate::log::log(
+                        "WARN",
+                        "record rejected",
+                        &[
+                            ("sequence_number", (*user.sequence_number).into()),
+                            ("sub_sequence_number", user.sub_sequence_number.into()),
+                            ("partition_key", (*user.partition_key).into()),
+                            ("error", reason.into()),
+                        ],
+                    );
+                    continue;
+                }
                 lines.extend_from_slice(&line);
                 lines.push(b'\n');
                 count += 1;
@@ -113,7 +128,13 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                     }
                 }
             }
-            buffer.push(&kinesis.sequence_number, shard_id.as_deref(), &lines, count);
+            buffer.push(
+                &kinesis.sequence_number,
+                shard_id.as_deref(),
+                arrival_ms,
+                &lines,
+                count,
+            );
             if buffer.is_full() {
                 if let Some(batch) = buffer.take() {
                     if !self.emit(&batch, &mut metrics, &mut response).await {
@@ -128,7 +149,8 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
         Outcome { response, metrics }
     }
 
-    /// Emits `batch`; on failure records the batch item failure and returns false.
+    /// Emits `batch`; on failure records the batch item failure (the Kinesis record of the
+    /// first user record not written) and returns false.
     async fn emit(
         &self,
         batch: &Batch,
@@ -142,19 +164,25 @@ impl<E: Emitter, F: Filter> Pipeline<E, F> {
                 true
             }
             Err(error) => {
+                let retry_from = batch.sequence_number_of_line(error.first_failed);
+                let written = error.written.min(batch.records);
+                metrics.records_written += written as u64;
+                metrics.records_failed += (batch.records - written) as u64;
                 crate::log::log(
                     "ERROR",
-                    "emit failed; Lambda retries from the batch's first record",
+                    "emit failed; Lambda retries from the first record not written",
                     &[
+                        ("retry_from_sequence_number", retry_from.into()),
                         (
                             "first_sequence_number",
                             batch.first_sequence_number.as_str().into(),
                         ),
                         ("records", batch.records.into()),
+                        ("records_written", written.into()),
                         ("error", error.to_string().into()),
                     ],
                 );
-                response.add_failure(batch.first_sequence_number.clone());
+                response.add_failure(retry_from.to_owned());
                 false
             }
         }
@@ -175,19 +203,35 @@ mod tests {
     use crate::config::TransformKind;
     use crate::emit::EmitError;
 
-    /// Remembers the batches it emitted; fails its `fail_at`-th call (1-based).
+    /// Remembers the batches it emitted; fails its `fail_at`-th call (1-based), from line
+    /// `fail_line` of the batch on (0: the whole batch); refuses lines containing `refuse`.
     #[derive(Default)]
     struct Recording {
         calls: AtomicUsize,
         fail_at: Option<usize>,
+        fail_line: usize,
+        refuse: Option<&'static str>,
         emitted: Mutex<Vec<Batch>>,
     }
 
     impl Emitter for Recording {
+        fn check(&self, line: &[u8]) -> Result<(), String> {
+            match self.refuse {
+                Some(r) if String::from_utf8_lossy(line).contains(r) => {
+                    Err(format!("no key field in {}", String::from_utf8_lossy(line)))
+                }
+                _ => Ok(()),
+            }
+        }
+
         fn emit(&self, batch: &Batch) -> impl Future<Output = Result<(), EmitError>> + Send {
             let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             let result = if Some(call) == self.fail_at {
-                Err(EmitError("PutObject failed: SlowDown".into()))
+                Err(EmitError {
+                    message: "PutObject failed: SlowDown".into(),
+                    first_failed: self.fail_line,
+                    written: self.fail_line,
+                })
             } else {
                 self.emitted.lock().unwrap().push(batch.clone());
                 Ok(())
@@ -278,6 +322,7 @@ mod tests {
                 records_rejected: 1,
                 records_written: 8,
                 bytes_written: 8 * 9,
+                records_failed: 0,
             }
         );
         let emitted = p.emitter().emitted.lock().unwrap().clone();
@@ -316,6 +361,7 @@ mod tests {
             .collect();
         assert_eq!(failures, vec![Some(seq(6))]);
         assert_eq!(outcome.metrics.records_written, 6);
+        assert_eq!(outcome.metrics.records_failed, 2);
         assert_eq!(outcome.metrics.records_rejected, 1);
         assert_eq!(p.emitter().emitted.lock().unwrap().len(), 2);
         // The response Lambda reads.
@@ -323,6 +369,81 @@ mod tests {
             serde_json::to_value(&outcome.response).unwrap(),
             json!({"batchItemFailures": [{"itemIdentifier": seq(6)}]})
         );
+    }
+
+    #[tokio::test]
+    async fn a_record_failed_inside_a_batch_is_retried_from_its_own_kinesis_record() {
+        // The first batch holds ids 1 (Kinesis record 1), 2 and 3 (both in the aggregate,
+        // record 2). The emitter writes id 1 and fails from id 2 on: Lambda must retry from
+        // record 2, not from the batch's first record.
+        let config = Config {
+            buffer_max_records: 3,
+            ..Config::default()
+        };
+        let p = Pipeline::new(
+            &config,
+            Recording {
+                fail_at: Some(1),
+                fail_line: 1,
+                ..Recording::default()
+            },
+        );
+        let outcome = p.handle(event()).await;
+        assert_eq!(
+            serde_json::to_value(&outcome.response).unwrap(),
+            json!({"batchItemFailures": [{"itemIdentifier": seq(2)}]})
+        );
+        assert_eq!(outcome.metrics.records_written, 1);
+        assert_eq!(outcome.metrics.records_failed, 2);
+
+        // A record in the middle of an aggregate: line 2 of the batch is id 3, the second
+        // user record of Kinesis record 2.
+        let p = Pipeline::new(
+            &config,
+            Recording {
+                fail_at: Some(1),
+                fail_line: 2,
+                ..Recording::default()
+            },
+        );
+        let outcome = p.handle(event()).await;
+        assert_eq!(
+            outcome.response.batch_item_failures[0].item_identifier,
+            Some(seq(2))
+        );
+        assert_eq!(outcome.metrics.records_written, 2);
+        assert_eq!(outcome.metrics.records_failed, 1);
+    }
+
+    #[tokio::test]
+    async fn records_the_emitter_refuses_are_rejected_not_retried() {
+        let config = Config {
+            buffer_max_records: 3,
+            ..Config::default()
+        };
+        let p = Pipeline::new(
+            &config,
+            Recording {
+                refuse: Some("\"id\":5"),
+                ..Recording::default()
+            },
+        );
+        let outcome = p.handle(event()).await;
+        assert!(outcome.response.batch_item_failures.is_empty());
+        assert_eq!(
+            outcome.metrics.records_rejected, 2,
+            "the poison record and id 5"
+        );
+        assert_eq!(outcome.metrics.records_written, 7);
+        let bodies: Vec<u8> = p
+            .emitter()
+            .emitted
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|b| b.body.clone())
+            .collect();
+        assert_eq!(bodies, lines(&[1, 2, 3, 4, 6, 7, 8]));
     }
 
     #[tokio::test]
@@ -342,6 +463,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_retry_rebuilds_the_failed_batch_with_the_same_object_key() {
+        use crate::config::Compression;
         use crate::emit::object_key;
         let keys = |p: &Pipeline<Recording>| -> Vec<String> {
             p.emitter()
@@ -349,7 +471,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|b| object_key("out/", b, "jsonl"))
+                .map(|b| object_key("out/", b, "jsonl", Compression::Gzip))
                 .collect()
         };
         let complete = pipeline(None);
@@ -357,7 +479,11 @@ mod tests {
         let all_keys = keys(&complete);
         assert_eq!(
             all_keys[1],
-            format!("out/shardId-000000000006/{}-{}.jsonl", seq(4), seq(5))
+            format!(
+                "out/year=2018/month=12/day=17/hour=22/shardId-000000000006-{}-{}.jsonl.gz",
+                seq(4),
+                seq(5)
+            )
         );
 
         // The second batch fails; Lambda retries from its first record with the rest of

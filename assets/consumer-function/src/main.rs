@@ -6,7 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use consumer_function::config::{Config, EmitterKind};
-use consumer_function::emit::{AnyEmitter, LogEmitter, S3Emitter};
+use consumer_function::emit::{
+    AnyEmitter, DynamoDbEmitter, EmitError, LogEmitter, OpenSearchEmitter, S3Emitter,
+};
 use consumer_function::transform::Transformer;
 use consumer_function::Pipeline;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -24,17 +26,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let function_name =
         std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "unknown".to_owned());
-    let emitter = match &config.emitter {
-        EmitterKind::Log => AnyEmitter::Log(LogEmitter::stdout()),
-        EmitterKind::S3 { bucket, prefix } => AnyEmitter::S3(S3Emitter::new(
-            S3Emitter::default_client().unwrap_or_else(|error| {
-                eprintln!("{error}");
-                std::process::exit(1);
-            }),
-            bucket.clone(),
-            prefix.clone(),
-            Transformer::new(config.transform.clone()).extension(),
-        )),
+    let emitter = match emitter(&config) {
+        Ok(emitter) => emitter,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
     };
     let pipeline = Pipeline::new(&config, emitter);
     let pipeline = &pipeline;
@@ -51,4 +48,29 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         },
     ))
     .await
+}
+
+/// The emitter `EMITTER` chose, with its client built from the environment Lambda sets.
+fn emitter(config: &Config) -> Result<AnyEmitter, EmitError> {
+    Ok(match &config.emitter {
+        EmitterKind::Log => AnyEmitter::Log(LogEmitter::stdout()),
+        EmitterKind::S3 {
+            bucket,
+            prefix,
+            compression,
+        } => AnyEmitter::S3(S3Emitter::new(
+            S3Emitter::default_client()?,
+            bucket.clone(),
+            prefix.clone(),
+            Transformer::new(config.transform.clone()).extension(),
+            *compression,
+        )),
+        EmitterKind::DynamoDb(settings) => AnyEmitter::DynamoDb(DynamoDbEmitter::new(
+            DynamoDbEmitter::default_client()?,
+            settings.clone(),
+        )),
+        EmitterKind::OpenSearch(settings) => {
+            AnyEmitter::OpenSearch(OpenSearchEmitter::from_env(settings.clone())?)
+        }
+    })
 }

@@ -18,6 +18,9 @@ pub struct Metrics {
     pub records_written: u64,
     /// Bytes emitted (output lines including their newlines).
     pub bytes_written: u64,
+    /// User records the emitter could not write (reported as batch item failures, so Lambda
+    /// retries them): the metric of the `ConsumerEmitFailuresAlarm`.
+    pub records_failed: u64,
 }
 
 impl Metrics {
@@ -37,6 +40,7 @@ impl Metrics {
                         {"Name": "RecordsRejected", "Unit": "Count"},
                         {"Name": "RecordsWritten", "Unit": "Count"},
                         {"Name": "BytesWritten", "Unit": "Bytes"},
+                        {"Name": "RecordsFailed", "Unit": "Count"},
                     ],
                 }],
             },
@@ -46,6 +50,7 @@ impl Metrics {
             "RecordsRejected": self.records_rejected,
             "RecordsWritten": self.records_written,
             "BytesWritten": self.bytes_written,
+            "RecordsFailed": self.records_failed,
         })
         .to_string()
     }
@@ -63,6 +68,7 @@ mod tests {
             records_rejected: 1,
             records_written: 4,
             bytes_written: 44,
+            records_failed: 3,
         };
         let line = m.emf_line("my-fn", 1_700_000_000_000);
         assert!(!line.contains('\n'));
@@ -78,6 +84,7 @@ mod tests {
             ("RecordsRejected", 1),
             ("RecordsWritten", 4),
             ("BytesWritten", 44),
+            ("RecordsFailed", 3),
         ];
         let names: Vec<_> = decl["Metrics"]
             .as_array()

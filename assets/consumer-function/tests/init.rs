@@ -20,7 +20,7 @@ fn bad_settings_fail_init_with_one_line() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("EMITTER", "kafka")],
-            "invalid EMITTER=\"kafka\": allowed log or s3\n",
+            "invalid EMITTER=\"kafka\": allowed log, s3, dynamodb or opensearch\n",
         ),
         (
             &[("BUFFER_MAX_RECORDS", "0")],
@@ -29,6 +29,28 @@ fn bad_settings_fail_init_with_one_line() {
         (
             &[("EMITTER", "s3")],
             "missing OUTPUT_BUCKET: EMITTER=s3 writes to this bucket\n",
+        ),
+        (
+            &[("EMITTER", "dynamodb"), ("DYNAMODB_TABLE", "t")],
+            "missing DYNAMODB_PARTITION_KEY: EMITTER=dynamodb takes each item's partition key from this field\n",
+        ),
+        (
+            &[
+                ("EMITTER", "opensearch"),
+                ("OPENSEARCH_ENDPOINT", "http://search.example.com"),
+                ("OPENSEARCH_INDEX", "trips"),
+                ("OPENSEARCH_ID_FIELD", "id"),
+            ],
+            "invalid OPENSEARCH_ENDPOINT=\"http://search.example.com\": allowed https://HOST[:PORT] (the domain endpoint; http:// only for 127.0.0.1 or localhost)\n",
+        ),
+        // A valid configuration whose client cannot be built: no region.
+        (
+            &[
+                ("EMITTER", "dynamodb"),
+                ("DYNAMODB_TABLE", "t"),
+                ("DYNAMODB_PARTITION_KEY", "id"),
+            ],
+            "missing AWS_REGION: EMITTER=dynamodb needs the region (Lambda sets it)\n",
         ),
     ];
     for (vars, expected) in cases {

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
 use consumer_function::buffer::Batch;
+use consumer_function::config::Compression;
 use consumer_function::emit::{Emitter, S3Emitter};
 
 /// Accepts one request, answers 200, returns (request line, headers lowercased, body).
@@ -60,12 +61,15 @@ async fn region_credentials_and_endpoint_come_from_the_environment() {
         first_sequence_number: "100".into(),
         last_sequence_number: "200".into(),
         shard_id: Some("shardId-1".into()),
+        arrival_ms: 1_795_509_000_123,
+        sources: vec![("100".into(), 1)],
     };
     let unsigned = S3Emitter::new(
         S3Emitter::default_client().unwrap(),
         "output-bucket".into(),
         "out/".into(),
         "jsonl",
+        Compression::None,
     );
     let err = unsigned.emit(&batch).await.unwrap_err().to_string();
     assert!(
@@ -82,11 +86,14 @@ async fn region_credentials_and_endpoint_come_from_the_environment() {
         "output-bucket".into(),
         "out/".into(),
         "jsonl",
+        Compression::None,
     );
     emitter.emit(&batch).await.unwrap();
     let (line, headers, body) = server.join().unwrap();
     assert!(
-        line.starts_with("PUT /output-bucket/out/shardId-1/100-200.jsonl"),
+        line.starts_with(
+            "PUT /output-bucket/out/year%3D2026/month%3D11/day%3D24/hour%3D08/shardId-1-100-200.jsonl"
+        ),
         "{line}"
     );
     let auth = headers
