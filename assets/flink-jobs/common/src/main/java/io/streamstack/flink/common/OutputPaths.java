@@ -20,7 +20,10 @@ import java.util.Locale;
  * FileNotFoundExceptions" shows the service's FileSink recovering its S3 part files through
  * {@code org.apache.flink.fs.s3hadoop} and {@code org.apache.hadoop.fs.s3a.S3AFileSystem}: the Hadoop file
  * system, which registers both {@code s3://} and {@code s3a://}. (Those samples also shade
- * {@code flink-s3-fs-hadoop} into their jars; these jobs leave every Flink artifact to the runtime.)
+ * {@code flink-s3-fs-hadoop} into their jars, which their local runs need; these jobs leave every Flink
+ * artifact to the runtime, because the service already has the file system: "Flink S3 File System is
+ * installed in the cluster to support checkpointing", the same repository's java/S3ParquetSource/README.md,
+ * "Important note about reading Parquet". A local run writes to a {@code file:} folder instead.)
  */
 public final class OutputPaths {
     private OutputPaths() {}
