@@ -1,0 +1,109 @@
+package io.streamstack.flink.etl;
+
+import io.streamstack.flink.common.BadRecordException;
+import io.streamstack.flink.common.Json;
+import io.streamstack.flink.common.RecordParser;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Parses one input record for every sink at once: a JSON object, its event time from {@code EventTimeField}, its
+ * partition folders, its Kafka key, and (with a Parquet sink) its Avro encoding. A record that fails any of these is
+ * bad as a whole ({@link BadRecordException} with the reason) and goes to the errors output only, so that every sink
+ * gets the same records.
+ */
+public final class EtlParser implements RecordParser<EtlRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final String eventTimeField;
+    private final List<String> partitionFields;
+    private final String kafkaKeyField;
+    private final boolean keepJson;
+    private final String avroSchema;
+
+    private transient Schema schema;
+    private transient GenericDatumWriter<GenericRecord> writer;
+    private transient ByteArrayOutputStream buffer;
+    private transient BinaryEncoder encoder;
+
+    public EtlParser(EtlSettings s) {
+        this(s.eventTimeField, s.hasFileSink() ? s.partitionFields : List.of(), s.hasKafkaSink() ? s.outputKafkaKeyField : null,
+                s.needsJson(), s.hasFileSink() && s.outputFormat == EtlSettings.Format.PARQUET ? s.outputSchema : null);
+    }
+
+    /** {@code avroSchema} null: no Avro encoding. */
+    public EtlParser(String eventTimeField, List<String> partitionFields, String kafkaKeyField, boolean keepJson,
+            String avroSchema) {
+        this.eventTimeField = eventTimeField;
+        this.partitionFields = List.copyOf(partitionFields);
+        this.kafkaKeyField = kafkaKeyField;
+        this.keepJson = keepJson;
+        this.avroSchema = avroSchema;
+    }
+
+    @Override
+    public EtlRecord parse(byte[] data) throws BadRecordException {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(data);
+        } catch (JacksonException e) {
+            throw new BadRecordException("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRecordException("unreadable JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadRecordException("not a JSON object");
+        }
+        long millis;
+        try {
+            millis = EventTimes.millis(node.get(eventTimeField));
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("event time field " + eventTimeField + " " + e.getMessage());
+        }
+        String folders;
+        try {
+            folders = Partitions.fieldFolders(node, partitionFields);
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException(e.getMessage());
+        }
+        String key = null;
+        if (kafkaKeyField != null) {
+            JsonNode k = node.get(kafkaKeyField);
+            key = k == null || k.isNull() || !k.isValueNode() ? null : k.asText();
+        }
+        byte[] avro = avroSchema == null ? null : encode(AvroJson.toRecord(node, schema()));
+        return new EtlRecord(millis, folders, key, keepJson ? node.toString() : null, avro);
+    }
+
+    private Schema schema() {
+        if (schema == null) {
+            schema = new Schema.Parser().parse(avroSchema);
+            writer = new GenericDatumWriter<>(schema);
+            buffer = new ByteArrayOutputStream(512);
+        }
+        return schema;
+    }
+
+    private byte[] encode(GenericRecord record) throws BadRecordException {
+        buffer.reset();
+        encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
+        try {
+            writer.write(record, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new BadRecordException("schema misfit: " + e.getMessage());
+        }
+        return buffer.toByteArray();
+    }
+}

@@ -1,0 +1,334 @@
+package io.streamstack.flink.etl;
+
+import io.streamstack.flink.common.JobProperties;
+import io.streamstack.flink.common.KplDeserializationSchema;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The streaming-etl job's settings, read and checked from its properties at start: exactly one source (a
+ * Kinesis stream or a Kafka topic), at least one sink, and every value in range. Each misconfiguration is one
+ * {@link IllegalArgumentException} whose message names the property, the bad value and what is allowed.
+ */
+public final class EtlSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Where the records come from. */
+    public enum SourceKind { KINESIS, KAFKA }
+
+    /** The S3 (or local folder) sink's file format. */
+    public enum Format { PARQUET, JSON }
+
+    /** The Kafka sink's guarantee. */
+    public enum Guarantee { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    /** Prefix of the properties passed to the Kafka clients (source and sink) without it, e.g. {@code kafka.security.protocol}. */
+    public static final String KAFKA_CLIENT_PREFIX = "kafka.";
+
+    private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Pattern TIMESTAMP_OFFSETS = Pattern.compile("timestamp:(\\d{1,15})");
+
+    public final SourceKind source;
+    /** {@code InputStreamArn} (Kinesis source), else null. */
+    public final String inputStreamArn;
+    /** {@code InputKafkaBootstrapServers} (Kafka source), else null. */
+    public final String inputKafkaBootstrapServers;
+    public final String inputKafkaTopic;
+    /** {@code InputKafkaGroupId} (default {@code streaming-etl}). */
+    public final String inputKafkaGroupId;
+    /** {@code InputKafkaStartingOffsets}: {@code earliest} (default), {@code latest} or {@code timestamp:<epoch ms>}. */
+    public final String inputKafkaStartingOffsets;
+    /** The epoch millis of {@code timestamp:<ms>}, else -1. */
+    public final long inputKafkaStartingTimestamp;
+    public final int maxRecordBytes;
+
+    /** {@code EventTimeField} (default {@code pickup_datetime}): ISO-8601 text or epoch millis. */
+    public final String eventTimeField;
+    public final Duration maxOutOfOrderness;
+    public final Duration idleTimeout;
+
+    /** {@code OutputPath} (S3 sink and errors folder), else null: {@code s3a://}, {@code s3://} (written as s3a) or {@code file://}. */
+    public final String outputPath;
+    public final Format outputFormat;
+    /** The Avro schema of the Parquet files (JSON), {@code OutputSchema} or the taxi records' schema. */
+    public final String outputSchema;
+    /** {@code PartitionFields}: payload fields after {@code year=/month=/day=/hour=}, in order. */
+    public final List<String> partitionFields;
+
+    public final String outputKafkaBootstrapServers;
+    public final String outputKafkaTopic;
+    /** {@code OutputKafkaKeyField}: the payload field whose value is the record key, else null (no key). */
+    public final String outputKafkaKeyField;
+    public final Guarantee outputKafkaGuarantee;
+    public final String outputKafkaTransactionalIdPrefix;
+    public final long outputKafkaTransactionTimeoutMillis;
+
+    /** Every {@code kafka.*} property without its prefix. */
+    public final Map<String, String> kafkaClientProperties;
+
+    private EtlSettings(JobProperties p) {
+        String arn = p.get("InputStreamArn", null);
+        String kafka = p.get("InputKafkaBootstrapServers", null);
+        String inTopic = p.get("InputKafkaTopic", null);
+        if (arn != null && (kafka != null || inTopic != null)) {
+            throw new IllegalArgumentException("properties InputStreamArn and InputKafkaBootstrapServers/InputKafkaTopic"
+                    + " are both set: the job reads exactly one source, a Kinesis stream or a Kafka topic");
+        }
+        if (arn == null && kafka == null && inTopic == null) {
+            throw new IllegalArgumentException("no source: set InputStreamArn (a Kinesis stream) or"
+                    + " InputKafkaBootstrapServers and InputKafkaTopic (a Kafka topic)");
+        }
+        if (arn != null) {
+            if (!arn.startsWith("arn:") || !arn.contains(":stream/")) {
+                throw new IllegalArgumentException("property InputStreamArn must be a Kinesis stream ARN"
+                        + " (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), got '" + arn + "'");
+            }
+            source = SourceKind.KINESIS;
+        } else {
+            if (kafka == null || inTopic == null) {
+                throw new IllegalArgumentException("the Kafka source needs both InputKafkaBootstrapServers and"
+                        + " InputKafkaTopic, got only " + (kafka == null ? "InputKafkaTopic" : "InputKafkaBootstrapServers"));
+            }
+            source = SourceKind.KAFKA;
+        }
+        inputStreamArn = arn;
+        inputKafkaBootstrapServers = kafka;
+        inputKafkaTopic = inTopic;
+        inputKafkaGroupId = p.get("InputKafkaGroupId", "streaming-etl");
+        String offsets = p.get("InputKafkaStartingOffsets", "earliest").toLowerCase(Locale.ROOT);
+        var m = TIMESTAMP_OFFSETS.matcher(offsets);
+        if (m.matches()) {
+            inputKafkaStartingTimestamp = Long.parseLong(m.group(1));
+        } else if (offsets.equals("earliest") || offsets.equals("latest")) {
+            inputKafkaStartingTimestamp = -1;
+        } else {
+            throw new IllegalArgumentException("property InputKafkaStartingOffsets must be earliest, latest or"
+                    + " timestamp:<epoch millis>, got '" + offsets + "'");
+        }
+        inputKafkaStartingOffsets = offsets;
+        maxRecordBytes = p.getInt("MaxRecordBytes", KplDeserializationSchema.DEFAULT_MAX_RECORD_BYTES);
+        if (maxRecordBytes < 1) {
+            throw new IllegalArgumentException("property MaxRecordBytes must be >= 1, got '" + maxRecordBytes + "'");
+        }
+
+        eventTimeField = field(p, "EventTimeField", p.get("EventTimeField", "pickup_datetime"));
+        maxOutOfOrderness = p.getSeconds("MaxOutOfOrdernessSeconds", 5);
+        idleTimeout = p.getSeconds("IdleTimeoutSeconds", 60);
+
+        outputPath = outputPath(p.get("OutputPath", null));
+        String format = p.get("OutputFormat", "parquet").toUpperCase(Locale.ROOT);
+        try {
+            outputFormat = Format.valueOf(format);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("property OutputFormat must be parquet or json, got '"
+                    + p.get("OutputFormat", "") + "'", e);
+        }
+        String schemaJson = p.get("OutputSchema", null);
+        outputSchema = schemaJson == null ? defaultSchema() : schemaJson;
+        if (outputPath != null && outputFormat == Format.PARQUET) {
+            AvroJson.checkSchema(parseSchema(outputSchema, schemaJson == null));
+        } else if (schemaJson != null) {
+            throw new IllegalArgumentException("property OutputSchema is set but nothing writes Parquet: it needs"
+                    + " OutputPath with OutputFormat parquet");
+        }
+        partitionFields = partitionFields(p.get("PartitionFields", null));
+        if (outputPath == null && !partitionFields.isEmpty()) {
+            throw new IllegalArgumentException("property PartitionFields is set but there is no OutputPath to partition");
+        }
+
+        outputKafkaBootstrapServers = p.get("OutputKafkaBootstrapServers", null);
+        outputKafkaTopic = p.get("OutputKafkaTopic", null);
+        if ((outputKafkaBootstrapServers == null) != (outputKafkaTopic == null)) {
+            throw new IllegalArgumentException("the Kafka sink needs both OutputKafkaBootstrapServers and"
+                    + " OutputKafkaTopic, got only "
+                    + (outputKafkaTopic == null ? "OutputKafkaBootstrapServers" : "OutputKafkaTopic"));
+        }
+        String keyField = p.get("OutputKafkaKeyField", null);
+        outputKafkaKeyField = keyField == null ? null : field(p, "OutputKafkaKeyField", keyField);
+        String guarantee = p.get("OutputKafkaDeliveryGuarantee", "EXACTLY_ONCE").toUpperCase(Locale.ROOT);
+        try {
+            outputKafkaGuarantee = Guarantee.valueOf(guarantee);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("property OutputKafkaDeliveryGuarantee must be EXACTLY_ONCE or"
+                    + " AT_LEAST_ONCE, got '" + p.get("OutputKafkaDeliveryGuarantee", "") + "'", e);
+        }
+        outputKafkaTransactionalIdPrefix = p.get("OutputKafkaTransactionalIdPrefix", "streaming-etl");
+        if (!outputKafkaTransactionalIdPrefix.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new IllegalArgumentException("property OutputKafkaTransactionalIdPrefix must be 1 to 200 of"
+                    + " A-Z a-z 0-9 . _ -, got '" + outputKafkaTransactionalIdPrefix + "'");
+        }
+        // The brokers' default transaction.max.timeout.ms is 15 minutes: a longer timeout fails every transaction.
+        outputKafkaTransactionTimeoutMillis = p.getLong("OutputKafkaTransactionTimeoutMillis", 900_000);
+        if (outputKafkaTransactionTimeoutMillis < 1000) {
+            throw new IllegalArgumentException("property OutputKafkaTransactionTimeoutMillis must be >= 1000, got '"
+                    + outputKafkaTransactionTimeoutMillis + "'");
+        }
+        if (outputKafkaBootstrapServers == null && (keyField != null
+                || p.get("OutputKafkaDeliveryGuarantee", null) != null)) {
+            throw new IllegalArgumentException("properties OutputKafkaKeyField/OutputKafkaDeliveryGuarantee are set but"
+                    + " there is no Kafka sink: set OutputKafkaBootstrapServers and OutputKafkaTopic");
+        }
+        for (String notYet : List.of("OutputStreamArn", "OutputPartitionKeyField", "OutputOpenSearchEndpoint")) {
+            if (p.get(notYet, null) != null) {
+                throw new IllegalArgumentException("property " + notYet + " is set, but this version of the job has no"
+                        + " such sink yet: use OutputPath and/or OutputKafkaBootstrapServers");
+            }
+        }
+        if (outputPath == null && outputKafkaBootstrapServers == null) {
+            throw new IllegalArgumentException("no sink: set at least one of OutputPath (S3 or a local folder) and"
+                    + " OutputKafkaBootstrapServers with OutputKafkaTopic");
+        }
+        kafkaClientProperties = kafkaClientProperties(p);
+    }
+
+    /** Reads and checks the settings; the message of the exception is the one line to show. */
+    public static EtlSettings from(JobProperties p) {
+        return new EtlSettings(p);
+    }
+
+    /** True when the job writes files under {@link #outputPath}. */
+    public boolean hasFileSink() {
+        return outputPath != null;
+    }
+
+    public boolean hasKafkaSink() {
+        return outputKafkaBootstrapServers != null;
+    }
+
+    /** True when a sink needs each record's JSON text (JSON lines, Kafka). */
+    public boolean needsJson() {
+        return hasKafkaSink() || (hasFileSink() && outputFormat == Format.JSON);
+    }
+
+    /** The Avro schema when the job writes Parquet, else null. */
+    public Schema parquetSchema() {
+        return hasFileSink() && outputFormat == Format.PARQUET ? new Schema.Parser().parse(outputSchema) : null;
+    }
+
+    /** The Kafka clients' extra properties ({@code kafka.*} without the prefix). */
+    public Properties kafkaProperties() {
+        Properties props = new Properties();
+        props.putAll(kafkaClientProperties);
+        return props;
+    }
+
+    private static String field(JobProperties p, String key, String value) {
+        if (!FIELD_NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException("property " + key + " must be a field name (a letter or _, then letters,"
+                    + " digits or _), got '" + value + "'");
+        }
+        return value;
+    }
+
+    /**
+     * {@code s3a://bucket[/prefix]} as given, {@code s3://} turned into {@code s3a://} (the FileSink's exactly-once
+     * commits need the Hadoop S3 file system on the service), {@code file:///folder} for local runs.
+     */
+    static String outputPath(String path) {
+        if (path == null) {
+            return null;
+        }
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        if (p.startsWith("s3://")) {
+            p = "s3a://" + p.substring("s3://".length());
+        }
+        if (p.startsWith("s3a://")) {
+            String rest = p.substring("s3a://".length());
+            String bucket = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+            if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                throw new IllegalArgumentException("property OutputPath must be s3://BUCKET[/PREFIX] with a valid bucket"
+                        + " name, got '" + path + "'");
+            }
+            return p;
+        }
+        if (p.startsWith("file:/")) {
+            return p;
+        }
+        throw new IllegalArgumentException("property OutputPath must be s3://BUCKET[/PREFIX], s3a://BUCKET[/PREFIX] or"
+                + " file:///FOLDER, got '" + path + "'");
+    }
+
+    private static List<String> partitionFields(String value) {
+        if (value == null) {
+            return List.of();
+        }
+        Set<String> fields = new LinkedHashSet<>();
+        for (String f : value.split(",", -1)) {
+            String name = f.trim();
+            if (!FIELD_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("property PartitionFields must be field names separated by commas,"
+                        + " got '" + value + "'");
+            }
+            if (Set.of("year", "month", "day", "hour").contains(name) || !fields.add(name)) {
+                throw new IllegalArgumentException("property PartitionFields names '" + name + "' twice or as one of"
+                        + " the time partitions (year, month, day, hour), got '" + value + "'");
+            }
+        }
+        return Collections.unmodifiableList(new ArrayList<>(fields));
+    }
+
+    private static Schema parseSchema(String json, boolean dflt) {
+        try {
+            return new Schema.Parser().parse(json);
+        } catch (SchemaParseException | NullPointerException e) {
+            throw new IllegalArgumentException((dflt ? "the default schema" : "property OutputSchema")
+                    + " is not a valid Avro schema: " + firstLine(e.getMessage()), e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("property OutputSchema is not a valid Avro schema: "
+                    + firstLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no detail)";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static Map<String, String> kafkaClientProperties(JobProperties p) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        p.asMap().forEach((k, v) -> {
+            if (k.startsWith(KAFKA_CLIENT_PREFIX) && k.length() > KAFKA_CLIENT_PREFIX.length()) {
+                out.put(k.substring(KAFKA_CLIENT_PREFIX.length()), v.trim());
+            }
+        });
+        for (String owned : List.of("isolation.level", "group.id", "bootstrap.servers", "transactional.id",
+                "enable.auto.commit", "key.deserializer", "value.deserializer", "key.serializer", "value.serializer")) {
+            if (out.containsKey(owned)) {
+                throw new IllegalArgumentException("property kafka." + owned + " cannot be set: the job sets it itself");
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The Avro schema (JSON) of the records the {@code taxi} generator writes. */
+    public static String defaultSchema() {
+        try (InputStream in = EtlSettings.class.getResourceAsStream("/taxi-trip.avsc")) {
+            if (in == null) {
+                throw new IllegalStateException("taxi-trip.avsc is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
