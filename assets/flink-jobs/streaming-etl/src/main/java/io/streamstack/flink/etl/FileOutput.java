@@ -20,6 +20,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 import java.io.IOException;
@@ -92,7 +93,9 @@ public final class FileOutput {
         }
 
         private static ParquetBuilder<GenericRecord> builder(String schemaJson) {
+            // A plain configuration: Hadoop's Configuration would read XML (woodstox) and more that the jar leaves out.
             return out -> AvroParquetWriter.<GenericRecord>builder(out)
+                    .withConf(new PlainParquetConfiguration())
                     .withSchema(new Schema.Parser().parse(schemaJson))
                     .withDataModel(GenericData.get())
                     .withCompressionCodec(CompressionCodecName.SNAPPY)

@@ -30,7 +30,12 @@ public final class KafkaOutput {
                 .build();
     }
 
-    /** The record's JSON as the value, its key field's text as the key. */
+    /**
+     * The record's JSON as the value, its key field's text as the key, its event time as the Kafka timestamp unless
+     * that lies in the future: brokers reject timestamps more than {@code message.timestamp.after.max.ms} (one hour by
+     * default since Kafka 4.0) ahead, and one such record would fail the job over and over; then the producer's clock
+     * stamps it.
+     */
     public static final class Serializer implements KafkaRecordSerializationSchema<EtlRecord> {
         private static final long serialVersionUID = 1L;
         private final String topic;
@@ -42,7 +47,8 @@ public final class KafkaOutput {
         @Override
         public ProducerRecord<byte[], byte[]> serialize(EtlRecord r, KafkaSinkContext context, Long timestamp) {
             byte[] key = r.getKafkaKey() == null ? null : r.getKafkaKey().getBytes(StandardCharsets.UTF_8);
-            return new ProducerRecord<>(topic, null, timestamp, key, r.getJson().getBytes(StandardCharsets.UTF_8));
+            Long stamp = r.getEventTimeMillis() <= System.currentTimeMillis() ? Long.valueOf(r.getEventTimeMillis()) : null;
+            return new ProducerRecord<>(topic, null, stamp, key, r.getJson().getBytes(StandardCharsets.UTF_8));
         }
     }
 }
