@@ -8,6 +8,7 @@ import io.streamstack.flink.common.RecordParser;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -23,6 +24,11 @@ public final class KafkaInput {
 
     /** The source over {@code InputKafkaTopic}. */
     public static KafkaSource<Parsed<EtlRecord>> source(EtlSettings s, RecordParser<EtlRecord> parser) {
+        return builder(s, parser).build();
+    }
+
+    /** The source's builder, for a bounded read in the benchmark. */
+    static KafkaSourceBuilder<Parsed<EtlRecord>> builder(EtlSettings s, RecordParser<EtlRecord> parser) {
         return KafkaSource.<Parsed<EtlRecord>>builder()
                 .setBootstrapServers(s.inputKafkaBootstrapServers)
                 .setTopics(s.inputKafkaTopic)
@@ -31,8 +37,7 @@ public final class KafkaInput {
                 .setDeserializer(new Deserializer(parser, s.maxRecordBytes))
                 .setProperties(s.kafkaProperties())
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .build();
+                .setProperty("commit.offsets.on.checkpoint", "true");
     }
 
     static OffsetsInitializer startingOffsets(EtlSettings s) {
