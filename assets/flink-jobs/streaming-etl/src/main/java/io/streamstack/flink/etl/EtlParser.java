@@ -29,6 +29,8 @@ public final class EtlParser implements RecordParser<EtlRecord> {
     private final String eventTimeField;
     private final List<String> partitionFields;
     private final String kafkaKeyField;
+    private final String kinesisKeyField;
+    private final long maxJsonBytes;
     private final boolean keepJson;
     private final String avroSchema;
 
@@ -39,15 +41,28 @@ public final class EtlParser implements RecordParser<EtlRecord> {
 
     public EtlParser(EtlSettings s) {
         this(s.eventTimeField, s.hasFileSink() ? s.partitionFields : List.of(), s.hasKafkaSink() ? s.outputKafkaKeyField : null,
+                s.hasKinesisSink() ? s.outputPartitionKeyField : null,
+                s.hasKinesisSink() ? KinesisOutput.MAX_RECORD_BYTES - 4 * KinesisOutput.MAX_KEY_CHARS : Long.MAX_VALUE,
                 s.needsJson(), s.hasFileSink() && s.outputFormat == EtlSettings.Format.PARQUET ? s.outputSchema : null);
     }
 
     /** {@code avroSchema} null: no Avro encoding. */
     public EtlParser(String eventTimeField, List<String> partitionFields, String kafkaKeyField, boolean keepJson,
             String avroSchema) {
+        this(eventTimeField, partitionFields, kafkaKeyField, null, Long.MAX_VALUE, keepJson, avroSchema);
+    }
+
+    /**
+     * {@code maxJsonBytes}: a record whose compact JSON is longer is bad (a Kinesis record holds 1 MiB with its key,
+     * and the async sink fails the job on a longer one).
+     */
+    public EtlParser(String eventTimeField, List<String> partitionFields, String kafkaKeyField, String kinesisKeyField,
+            long maxJsonBytes, boolean keepJson, String avroSchema) {
         this.eventTimeField = eventTimeField;
         this.partitionFields = List.copyOf(partitionFields);
         this.kafkaKeyField = kafkaKeyField;
+        this.kinesisKeyField = kinesisKeyField;
+        this.maxJsonBytes = maxJsonBytes;
         this.keepJson = keepJson;
         this.avroSchema = avroSchema;
     }
@@ -77,13 +92,22 @@ public final class EtlParser implements RecordParser<EtlRecord> {
         } catch (IllegalArgumentException e) {
             throw new BadRecordException(e.getMessage());
         }
-        String key = null;
-        if (kafkaKeyField != null) {
-            JsonNode k = node.get(kafkaKeyField);
-            key = k == null || k.isNull() || !k.isValueNode() ? null : k.asText();
-        }
         byte[] avro = avroSchema == null ? null : encode(AvroJson.toRecord(node, schema()));
-        return new EtlRecord(millis, folders, key, keepJson ? node.toString() : null, avro);
+        String json = keepJson ? node.toString() : null;
+        if (json != null && maxJsonBytes < Long.MAX_VALUE && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxJsonBytes) {
+            throw new BadRecordException("record of " + json.length() + " characters as JSON is over the Kinesis sink's "
+                    + maxJsonBytes + " bytes");
+        }
+        return new EtlRecord(millis, folders, key(node, kafkaKeyField), key(node, kinesisKeyField), json, avro);
+    }
+
+    /** The text of a scalar field, or null (absent, null, object or array). */
+    private static String key(JsonNode node, String field) {
+        if (field == null) {
+            return null;
+        }
+        JsonNode k = node.get(field);
+        return k == null || k.isNull() || !k.isValueNode() ? null : k.asText();
     }
 
     private Schema schema() {

@@ -11,15 +11,21 @@ public class EtlRecord {
     private long eventTimeMillis;
     private String partition;
     private String kafkaKey;
+    private String kinesisKey;
     private String json;
     private byte[] avro;
 
     public EtlRecord() {}
 
     public EtlRecord(long eventTimeMillis, String partition, String kafkaKey, String json, byte[] avro) {
+        this(eventTimeMillis, partition, kafkaKey, null, json, avro);
+    }
+
+    public EtlRecord(long eventTimeMillis, String partition, String kafkaKey, String kinesisKey, String json, byte[] avro) {
         this.eventTimeMillis = eventTimeMillis;
         this.partition = partition;
         this.kafkaKey = kafkaKey;
+        this.kinesisKey = kinesisKey;
         this.json = json;
         this.avro = avro;
     }
@@ -51,6 +57,15 @@ public class EtlRecord {
         this.kafkaKey = kafkaKey;
     }
 
+    /** The Kinesis partition key (the {@code OutputPartitionKeyField} value as text), or null: a random key. */
+    public String getKinesisKey() {
+        return kinesisKey;
+    }
+
+    public void setKinesisKey(String kinesisKey) {
+        this.kinesisKey = kinesisKey;
+    }
+
     /** The record as compact JSON, or null when no sink needs it. */
     public String getJson() {
         return json;
@@ -76,12 +91,12 @@ public class EtlRecord {
         }
         EtlRecord r = (EtlRecord) o;
         return eventTimeMillis == r.eventTimeMillis && Objects.equals(partition, r.partition)
-                && Objects.equals(kafkaKey, r.kafkaKey) && Objects.equals(json, r.json) && Arrays.equals(avro, r.avro);
+                && Objects.equals(kafkaKey, r.kafkaKey) && Objects.equals(kinesisKey, r.kinesisKey) && Objects.equals(json, r.json) && Arrays.equals(avro, r.avro);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(eventTimeMillis, partition, kafkaKey, json) * 31 + Arrays.hashCode(avro);
+        return Objects.hash(eventTimeMillis, partition, kafkaKey, kinesisKey, json) * 31 + Arrays.hashCode(avro);
     }
 
     @Override

@@ -80,6 +80,13 @@ public final class EtlSettings implements Serializable {
     public final String outputKafkaTransactionalIdPrefix;
     public final long outputKafkaTransactionTimeoutMillis;
 
+    /** {@code OutputStreamArn} (Kinesis sink), else null. */
+    public final String outputStreamArn;
+    /** {@code OutputPartitionKeyField}: the payload field whose value is the Kinesis partition key, else null (random). */
+    public final String outputPartitionKeyField;
+    /** Every {@code aws.*} property (the Kinesis clients' region, endpoint, credentials). */
+    public final Map<String, String> awsProperties;
+
     /** Every {@code kafka.*} property without its prefix. */
     public final Map<String, String> kafkaClientProperties;
 
@@ -185,16 +192,36 @@ public final class EtlSettings implements Serializable {
             throw new IllegalArgumentException("properties OutputKafkaKeyField/OutputKafkaDeliveryGuarantee are set but"
                     + " there is no Kafka sink: set OutputKafkaBootstrapServers and OutputKafkaTopic");
         }
-        for (String notYet : List.of("OutputStreamArn", "OutputPartitionKeyField", "OutputOpenSearchEndpoint")) {
-            if (p.get(notYet, null) != null) {
-                throw new IllegalArgumentException("property " + notYet + " is set, but this version of the job has no"
-                        + " such sink yet: use OutputPath and/or OutputKafkaBootstrapServers");
+        outputStreamArn = p.get("OutputStreamArn", null);
+        if (outputStreamArn != null && !outputStreamArn.matches("arn:[a-z-]+:kinesis:[a-z0-9-]+:\\d{12}:stream/[A-Za-z0-9_.-]{1,128}")) {
+            throw new IllegalArgumentException("property OutputStreamArn must be a Kinesis stream ARN"
+                    + " (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), got '" + outputStreamArn + "'");
+        }
+        if (outputStreamArn != null && outputStreamArn.equals(inputStreamArn)) {
+            throw new IllegalArgumentException("property OutputStreamArn is the input stream: the job would read its own"
+                    + " output forever");
+        }
+        String pkField = p.get("OutputPartitionKeyField", null);
+        if (pkField != null && outputStreamArn == null) {
+            throw new IllegalArgumentException("property OutputPartitionKeyField is set but there is no Kinesis sink: set"
+                    + " OutputStreamArn");
+        }
+        outputPartitionKeyField = pkField == null ? null : field(p, "OutputPartitionKeyField", pkField);
+        if (p.get("OutputOpenSearchEndpoint", null) != null) {
+            throw new IllegalArgumentException("property OutputOpenSearchEndpoint is set, but this version of the job has"
+                    + " no OpenSearch sink yet: use OutputPath, OutputKafkaBootstrapServers or OutputStreamArn");
+        }
+        if (outputPath == null && outputKafkaBootstrapServers == null && outputStreamArn == null) {
+            throw new IllegalArgumentException("no sink: set at least one of OutputPath (S3 or a local folder),"
+                    + " OutputKafkaBootstrapServers with OutputKafkaTopic, and OutputStreamArn");
+        }
+        Map<String, String> aws = new java.util.TreeMap<>();
+        p.asMap().forEach((k, v) -> {
+            if (k.startsWith("aws.")) {
+                aws.put(k, v.trim());
             }
-        }
-        if (outputPath == null && outputKafkaBootstrapServers == null) {
-            throw new IllegalArgumentException("no sink: set at least one of OutputPath (S3 or a local folder) and"
-                    + " OutputKafkaBootstrapServers with OutputKafkaTopic");
-        }
+        });
+        awsProperties = Collections.unmodifiableMap(aws);
         kafkaClientProperties = kafkaClientProperties(p);
     }
 
@@ -212,9 +239,13 @@ public final class EtlSettings implements Serializable {
         return outputKafkaBootstrapServers != null;
     }
 
-    /** True when a sink needs each record's JSON text (JSON lines, Kafka). */
+    public boolean hasKinesisSink() {
+        return outputStreamArn != null;
+    }
+
+    /** True when a sink needs each record's JSON text (JSON lines, Kafka, Kinesis). */
     public boolean needsJson() {
-        return hasKafkaSink() || (hasFileSink() && outputFormat == Format.JSON);
+        return hasKafkaSink() || hasKinesisSink() || (hasFileSink() && outputFormat == Format.JSON);
     }
 
     /** The Avro schema when the job writes Parquet, else null. */

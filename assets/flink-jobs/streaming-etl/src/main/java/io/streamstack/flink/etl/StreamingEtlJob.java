@@ -28,7 +28,7 @@ import java.time.Duration;
 /**
  * Pattern 5 ({@code streaming-etl}): JSON records from a Kinesis stream (KPL de-aggregated) or a Kafka topic
  * (read-committed) to any of: files under {@code OutputPath} (Parquet or JSON lines, partitioned by event time
- * and payload fields, exactly once) and a Kafka topic (exactly once by default). Bad records (malformed JSON,
+ * and payload fields, exactly once) a Kafka topic (exactly once by default) and a Kinesis stream (at least once). Bad records (malformed JSON,
  * a missing or mistyped event time, a schema misfit, oversized) never fail the job: they are counted
  * ({@code badRecords} in the metric group {@code kinesisanalytics}, the one Managed Service for Apache Flink
  * exports to CloudWatch) and written under {@code <OutputPath>/errors/}, or logged when there is no OutputPath.
@@ -109,6 +109,10 @@ public final class StreamingEtlJob {
         }
         if (s.hasKafkaSink()) {
             o.records.sinkTo(KafkaOutput.sink(s)).uid("kafka-sink").name("Kafka " + s.outputKafkaTopic);
+        }
+        if (s.hasKinesisSink()) {
+            o.records.sinkTo(new KinesisOutput(s.outputStreamArn, s.awsProperties)).uid("kinesis-sink")
+                    .name("Kinesis " + s.outputStreamArn.substring(s.outputStreamArn.lastIndexOf('/') + 1));
         }
     }
 

@@ -73,6 +73,16 @@ class EtlParserTest {
         assertThat(p.parse(bytes("{\"ts\": 1}")).getKafkaKey()).as("no key field: no key").isNull();
     }
 
+    @Test
+    void kinesisKeyAndTheKinesisRecordLimit() throws Exception {
+        EtlParser p = new EtlParser("ts", List.of(), null, "id", 40, true, null);
+        assertThat(p.parse(bytes("{\"ts\":1,\"id\":\"abc\"}")).getKinesisKey()).isEqualTo("abc");
+        assertThat(p.parse(bytes("{\"ts\":1,\"id\":[1]}")).getKinesisKey()).as("not a scalar: a random key").isNull();
+        assertThatThrownBy(() -> p.parse(bytes("{\"ts\":1,\"id\":\"" + "x".repeat(40) + "\"}")))
+                .as("a record the Kinesis sink cannot send is bad, not a failure of the job")
+                .hasMessageContaining("is over the Kinesis sink's 40 bytes");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             not json at all                                  | malformed JSON

@@ -75,6 +75,17 @@ class EtlSettingsTest {
                 "OutputPath", "file:///x", "InputKafkaStartingOffsets", "LATEST"))).isNotNull();
     }
 
+    @Test
+    void kinesisSinkAloneWithItsKeyFieldAndAwsOptions() {
+        EtlSettings s = settings("InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in",
+                "OutputStreamArn", "arn:aws:kinesis:eu-west-1:123456789012:stream/out", "OutputPartitionKeyField", "trip_id",
+                "aws.endpoint", "http://localhost:5000");
+        assertThat(s.hasKinesisSink()).isTrue();
+        assertThat(s.outputPartitionKeyField).isEqualTo("trip_id");
+        assertThat(s.awsProperties).containsEntry("aws.endpoint", "http://localhost:5000");
+        assertThat(s.needsJson()).isTrue();
+    }
+
     static Stream<Arguments> misconfigurations() {
         String[] kafkaIn = {"InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in"};
         String[] fileOut = {"OutputPath", "file:///tmp/etl"};
@@ -126,7 +137,12 @@ class EtlSettingsTest {
                         "OutputKafkaTransactionTimeoutMillis", "10"), "property OutputKafkaTransactionTimeoutMillis must be >= 1000"),
                 Arguments.of(with(kafkaIn, fileOut, "kafka.isolation.level", "read_uncommitted"),
                         "property kafka.isolation.level cannot be set: the job sets it itself"),
-                Arguments.of(with(kafkaIn, fileOut, "OutputStreamArn", ARN), "property OutputStreamArn is set, but this version of the job has no such sink"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputStreamArn", "stream/out"), "property OutputStreamArn must be a Kinesis stream ARN"),
+                Arguments.of(List.of("InputStreamArn", ARN, "OutputStreamArn", ARN), "property OutputStreamArn is the input stream"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputPartitionKeyField", "trip_id"),
+                        "property OutputPartitionKeyField is set but there is no Kinesis sink"),
+                Arguments.of(with(kafkaIn, new String[0], "OutputStreamArn", ARN.replace("taxi", "out"),
+                        "OutputPartitionKeyField", "a-b"), "property OutputPartitionKeyField must be a field name"),
                 Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://x"), "property OutputOpenSearchEndpoint is set"));
     }
 
