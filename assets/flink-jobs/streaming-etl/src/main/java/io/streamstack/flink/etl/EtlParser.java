@@ -31,6 +31,8 @@ public final class EtlParser implements RecordParser<EtlRecord> {
     private final String kafkaKeyField;
     private final String kinesisKeyField;
     private final long maxJsonBytes;
+    private String openSearchIndexField;
+    private String openSearchIdField;
     private final boolean keepJson;
     private final String avroSchema;
 
@@ -44,6 +46,16 @@ public final class EtlParser implements RecordParser<EtlRecord> {
                 s.hasKinesisSink() ? s.outputPartitionKeyField : null,
                 s.hasKinesisSink() ? KinesisOutput.MAX_RECORD_BYTES - 4 * KinesisOutput.MAX_KEY_CHARS : Long.MAX_VALUE,
                 s.needsJson(), s.hasFileSink() && s.outputFormat == EtlSettings.Format.PARQUET ? s.outputSchema : null);
+        if (s.hasOpenSearchSink()) {
+            openSearch(s.outputOpenSearchIndexField, s.outputOpenSearchIdField);
+        }
+    }
+
+    /** Takes the OpenSearch index and document id from these fields (either may be null). */
+    public EtlParser openSearch(String indexField, String idField) {
+        this.openSearchIndexField = indexField;
+        this.openSearchIdField = idField;
+        return this;
     }
 
     /** {@code avroSchema} null: no Avro encoding. */
@@ -98,7 +110,24 @@ public final class EtlParser implements RecordParser<EtlRecord> {
             throw new BadRecordException("record of " + json.length() + " characters as JSON is over the Kinesis sink's "
                     + maxJsonBytes + " bytes");
         }
-        return new EtlRecord(millis, folders, key(node, kafkaKeyField), key(node, kinesisKeyField), json, avro);
+        EtlRecord r = new EtlRecord(millis, folders, key(node, kafkaKeyField), key(node, kinesisKeyField), json, avro);
+        if (openSearchIndexField != null) {
+            String index = key(node, openSearchIndexField);
+            if (index != null && !EtlSettings.isIndexName(index)) {
+                throw new BadRecordException("index field " + openSearchIndexField + " is not a valid OpenSearch index name"
+                        + " (lowercase letters, digits, _ - + ., at most 255 bytes, not starting with _ - +): "
+                        + (index.length() > 60 ? index.substring(0, 57) + "..." : index));
+            }
+            r.setOpenSearchIndex(index);
+        }
+        if (openSearchIdField != null) {
+            String id = key(node, openSearchIdField);
+            if (id != null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 512) {
+                throw new BadRecordException("id field " + openSearchIdField + " is longer than OpenSearch's 512 bytes");
+            }
+            r.setOpenSearchId(id);
+        }
+        return r;
     }
 
     /** The text of a scalar field, or null (absent, null, object or array). */

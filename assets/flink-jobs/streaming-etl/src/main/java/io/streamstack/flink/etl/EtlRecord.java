@@ -14,6 +14,8 @@ public class EtlRecord {
     private String kinesisKey;
     private String json;
     private byte[] avro;
+    private String openSearchIndex;
+    private String openSearchId;
 
     public EtlRecord() {}
 
@@ -66,6 +68,24 @@ public class EtlRecord {
         this.kinesisKey = kinesisKey;
     }
 
+    /** The OpenSearch index from {@code OutputOpenSearchIndexField}, or null: the fixed index. */
+    public String getOpenSearchIndex() {
+        return openSearchIndex;
+    }
+
+    public void setOpenSearchIndex(String openSearchIndex) {
+        this.openSearchIndex = openSearchIndex;
+    }
+
+    /** The OpenSearch document id from {@code OutputOpenSearchIdField}, or null. */
+    public String getOpenSearchId() {
+        return openSearchId;
+    }
+
+    public void setOpenSearchId(String openSearchId) {
+        this.openSearchId = openSearchId;
+    }
+
     /** The record as compact JSON, or null when no sink needs it. */
     public String getJson() {
         return json;
@@ -91,7 +111,8 @@ public class EtlRecord {
         }
         EtlRecord r = (EtlRecord) o;
         return eventTimeMillis == r.eventTimeMillis && Objects.equals(partition, r.partition)
-                && Objects.equals(kafkaKey, r.kafkaKey) && Objects.equals(kinesisKey, r.kinesisKey) && Objects.equals(json, r.json) && Arrays.equals(avro, r.avro);
+                && Objects.equals(kafkaKey, r.kafkaKey) && Objects.equals(kinesisKey, r.kinesisKey) && Objects.equals(json, r.json) && Arrays.equals(avro, r.avro)
+                && Objects.equals(openSearchIndex, r.openSearchIndex) && Objects.equals(openSearchId, r.openSearchId);
     }
 
     @Override

@@ -87,6 +87,17 @@ public final class EtlSettings implements Serializable {
     /** Every {@code aws.*} property (the Kinesis clients' region, endpoint, credentials). */
     public final Map<String, String> awsProperties;
 
+    /** {@code OutputOpenSearchEndpoint} (OpenSearch sink), else null. */
+    public final java.net.URI outputOpenSearchEndpoint;
+    /** {@code OutputOpenSearchIndex} (default {@code streaming-etl}): the index, or the one for records without an index field. */
+    public final String outputOpenSearchIndex;
+    public final String outputOpenSearchIndexField;
+    public final String outputOpenSearchIdField;
+    public final OpenSearchOutput.Auth outputOpenSearchAuth;
+    public final String outputOpenSearchRegion;
+    public final String outputOpenSearchUsername;
+    public final String outputOpenSearchPassword;
+
     /** Every {@code kafka.*} property without its prefix. */
     public final Map<String, String> kafkaClientProperties;
 
@@ -207,13 +218,60 @@ public final class EtlSettings implements Serializable {
                     + " OutputStreamArn");
         }
         outputPartitionKeyField = pkField == null ? null : field(p, "OutputPartitionKeyField", pkField);
-        if (p.get("OutputOpenSearchEndpoint", null) != null) {
-            throw new IllegalArgumentException("property OutputOpenSearchEndpoint is set, but this version of the job has"
-                    + " no OpenSearch sink yet: use OutputPath, OutputKafkaBootstrapServers or OutputStreamArn");
+        String os = p.get("OutputOpenSearchEndpoint", null);
+        outputOpenSearchEndpoint = os == null ? null : openSearchEndpoint(os);
+        outputOpenSearchIndex = p.get("OutputOpenSearchIndex", "streaming-etl");
+        if (!isIndexName(outputOpenSearchIndex)) {
+            throw new IllegalArgumentException("property OutputOpenSearchIndex must be an OpenSearch index name (lowercase"
+                    + " letters, digits, _ - + ., not starting with _ - +), got '" + outputOpenSearchIndex + "'");
         }
-        if (outputPath == null && outputKafkaBootstrapServers == null && outputStreamArn == null) {
+        String indexField = p.get("OutputOpenSearchIndexField", null);
+        outputOpenSearchIndexField = indexField == null ? null : field(p, "OutputOpenSearchIndexField", indexField);
+        String idField = p.get("OutputOpenSearchIdField", null);
+        outputOpenSearchIdField = idField == null ? null : field(p, "OutputOpenSearchIdField", idField);
+        String authName = p.get("OutputOpenSearchAuth", outputOpenSearchEndpoint != null
+                && outputOpenSearchEndpoint.getHost().endsWith(".amazonaws.com") ? "sigv4" : "none");
+        try {
+            outputOpenSearchAuth = OpenSearchOutput.Auth.valueOf(authName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("property OutputOpenSearchAuth must be sigv4, basic or none, got '"
+                    + authName + "'", e);
+        }
+        outputOpenSearchUsername = p.get("OutputOpenSearchUsername", null);
+        outputOpenSearchPassword = p.get("OutputOpenSearchPassword", null);
+        String osRegion = p.get("OutputOpenSearchRegion", p.get("aws.region", null));
+        if (osRegion == null && outputOpenSearchEndpoint != null) {
+            // search-NAME-ID.REGION.es.amazonaws.com
+            String[] host = outputOpenSearchEndpoint.getHost().split("\\.");
+            if (host.length >= 5 && host[host.length - 3].equals("es")) {
+                osRegion = host[host.length - 4];
+            }
+        }
+        outputOpenSearchRegion = osRegion;
+        if (outputOpenSearchEndpoint == null) {
+            for (String k : List.of("OutputOpenSearchIndexField", "OutputOpenSearchIdField", "OutputOpenSearchAuth",
+                    "OutputOpenSearchUsername", "OutputOpenSearchPassword")) {
+                if (p.get(k, null) != null) {
+                    throw new IllegalArgumentException("property " + k + " is set but there is no OpenSearch sink: set"
+                            + " OutputOpenSearchEndpoint");
+                }
+            }
+        } else if (outputOpenSearchAuth == OpenSearchOutput.Auth.SIGV4 && outputOpenSearchRegion == null) {
+            throw new IllegalArgumentException("the OpenSearch sink signs with SigV4 but has no region: set"
+                    + " OutputOpenSearchRegion (or aws.region)");
+        } else if (outputOpenSearchAuth == OpenSearchOutput.Auth.BASIC
+                && (outputOpenSearchUsername == null || outputOpenSearchPassword == null)) {
+            throw new IllegalArgumentException("OutputOpenSearchAuth basic needs OutputOpenSearchUsername and"
+                    + " OutputOpenSearchPassword");
+        } else if (outputOpenSearchAuth == OpenSearchOutput.Auth.BASIC && outputOpenSearchEndpoint.getScheme().equals("http")
+                && !outputOpenSearchEndpoint.getHost().equals("localhost") && !outputOpenSearchEndpoint.getHost().equals("127.0.0.1")) {
+            throw new IllegalArgumentException("OutputOpenSearchAuth basic over plain http would send the password in"
+                    + " clear: use an https:// OutputOpenSearchEndpoint");
+        }
+        if (outputPath == null && outputKafkaBootstrapServers == null && outputStreamArn == null
+                && outputOpenSearchEndpoint == null) {
             throw new IllegalArgumentException("no sink: set at least one of OutputPath (S3 or a local folder),"
-                    + " OutputKafkaBootstrapServers with OutputKafkaTopic, and OutputStreamArn");
+                    + " OutputKafkaBootstrapServers with OutputKafkaTopic, OutputStreamArn and OutputOpenSearchEndpoint");
         }
         Map<String, String> aws = new java.util.TreeMap<>();
         p.asMap().forEach((k, v) -> {
@@ -239,13 +297,37 @@ public final class EtlSettings implements Serializable {
         return outputKafkaBootstrapServers != null;
     }
 
+    public boolean hasOpenSearchSink() {
+        return outputOpenSearchEndpoint != null;
+    }
+
+    /** OpenSearch's index names: lowercase, no \\ / * ? " < > | space , #, not starting with _ - +, not . or .., at most 255 bytes. */
+    public static boolean isIndexName(String name) {
+        return name.matches("[a-z0-9][a-z0-9._+-]{0,254}") && !name.equals(".") && !name.equals("..");
+    }
+
+    private static java.net.URI openSearchEndpoint(String value) {
+        java.net.URI u;
+        try {
+            u = java.net.URI.create(value);
+        } catch (IllegalArgumentException e) {
+            u = null;
+        }
+        if (u == null || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null
+                || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()))) {
+            throw new IllegalArgumentException("property OutputOpenSearchEndpoint must be an http(s) URL with a host and"
+                    + " no query (https://search-NAME-ID.REGION.es.amazonaws.com), got '" + value + "'");
+        }
+        return u;
+    }
+
     public boolean hasKinesisSink() {
         return outputStreamArn != null;
     }
 
-    /** True when a sink needs each record's JSON text (JSON lines, Kafka, Kinesis). */
+    /** True when a sink needs each record's JSON text (JSON lines, Kafka, Kinesis, OpenSearch). */
     public boolean needsJson() {
-        return hasKafkaSink() || hasKinesisSink() || (hasFileSink() && outputFormat == Format.JSON);
+        return hasKafkaSink() || hasKinesisSink() || hasOpenSearchSink() || (hasFileSink() && outputFormat == Format.JSON);
     }
 
     /** The Avro schema when the job writes Parquet, else null. */

@@ -28,7 +28,8 @@ import java.time.Duration;
 /**
  * Pattern 5 ({@code streaming-etl}): JSON records from a Kinesis stream (KPL de-aggregated) or a Kafka topic
  * (read-committed) to any of: files under {@code OutputPath} (Parquet or JSON lines, partitioned by event time
- * and payload fields, exactly once) a Kafka topic (exactly once by default) and a Kinesis stream (at least once). Bad records (malformed JSON,
+ * and payload fields, exactly once) a Kafka topic (exactly once by default), a Kinesis stream and an OpenSearch cluster (at least once; documents by
+ * id when an id field is given). Bad records (malformed JSON,
  * a missing or mistyped event time, a schema misfit, oversized) never fail the job: they are counted
  * ({@code badRecords} in the metric group {@code kinesisanalytics}, the one Managed Service for Apache Flink
  * exports to CloudWatch) and written under {@code <OutputPath>/errors/}, or logged when there is no OutputPath.
@@ -113,6 +114,11 @@ public final class StreamingEtlJob {
         if (s.hasKinesisSink()) {
             o.records.sinkTo(new KinesisOutput(s.outputStreamArn, s.awsProperties)).uid("kinesis-sink")
                     .name("Kinesis " + s.outputStreamArn.substring(s.outputStreamArn.lastIndexOf('/') + 1));
+        }
+        if (s.hasOpenSearchSink()) {
+            o.records.sinkTo(new OpenSearchOutput(s.outputOpenSearchEndpoint, s.outputOpenSearchIndex, s.outputOpenSearchAuth,
+                    s.outputOpenSearchRegion, s.outputOpenSearchUsername, s.outputOpenSearchPassword))
+                    .uid("opensearch-sink").name("OpenSearch " + s.outputOpenSearchEndpoint.getHost());
         }
     }
 

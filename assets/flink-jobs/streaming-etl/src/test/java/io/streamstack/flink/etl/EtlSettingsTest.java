@@ -86,6 +86,19 @@ class EtlSettingsTest {
         assertThat(s.needsJson()).isTrue();
     }
 
+    @Test
+    void openSearchSinkOnTheServiceSignsWithTheRegionOfItsHost() {
+        EtlSettings s = settings("InputStreamArn", ARN,
+                "OutputOpenSearchEndpoint", "https://search-trips-abc123.eu-west-1.es.amazonaws.com",
+                "OutputOpenSearchIndexField", "payment_type", "OutputOpenSearchIdField", "trip_id");
+        assertThat(s.hasOpenSearchSink()).isTrue();
+        assertThat(s.outputOpenSearchAuth).isEqualTo(OpenSearchOutput.Auth.SIGV4);
+        assertThat(s.outputOpenSearchRegion).isEqualTo("eu-west-1");
+        assertThat(s.outputOpenSearchIndex).isEqualTo("streaming-etl");
+        EtlSettings local = settings("InputStreamArn", ARN, "OutputOpenSearchEndpoint", "http://localhost:9200");
+        assertThat(local.outputOpenSearchAuth).as("a self-managed cluster: plain").isEqualTo(OpenSearchOutput.Auth.NONE);
+    }
+
     static Stream<Arguments> misconfigurations() {
         String[] kafkaIn = {"InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in"};
         String[] fileOut = {"OutputPath", "file:///tmp/etl"};
@@ -143,7 +156,24 @@ class EtlSettingsTest {
                         "property OutputPartitionKeyField is set but there is no Kinesis sink"),
                 Arguments.of(with(kafkaIn, new String[0], "OutputStreamArn", ARN.replace("taxi", "out"),
                         "OutputPartitionKeyField", "a-b"), "property OutputPartitionKeyField must be a field name"),
-                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://x"), "property OutputOpenSearchEndpoint is set"));
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "search.example.com"),
+                        "property OutputOpenSearchEndpoint must be an http(s) URL with a host"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://os.example.com/?x=1"),
+                        "property OutputOpenSearchEndpoint must be an http(s) URL"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://os.example.com",
+                        "OutputOpenSearchIndex", "Trips"), "property OutputOpenSearchIndex must be an OpenSearch index name"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://os.example.com",
+                        "OutputOpenSearchAuth", "kerberos"), "property OutputOpenSearchAuth must be sigv4, basic or none, got 'kerberos'"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://os.example.com",
+                        "OutputOpenSearchAuth", "sigv4"), "the OpenSearch sink signs with SigV4 but has no region"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "https://os.example.com",
+                        "OutputOpenSearchAuth", "basic", "OutputOpenSearchUsername", "u"),
+                        "OutputOpenSearchAuth basic needs OutputOpenSearchUsername and OutputOpenSearchPassword"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "http://os.example.com",
+                        "OutputOpenSearchAuth", "basic", "OutputOpenSearchUsername", "u", "OutputOpenSearchPassword", "p"),
+                        "would send the password in clear"),
+                Arguments.of(with(kafkaIn, fileOut, "OutputOpenSearchIdField", "trip_id"),
+                        "property OutputOpenSearchIdField is set but there is no OpenSearch sink"));
     }
 
     static List<String> with(String[] a, String[] b, String... more) {
