@@ -1,5 +1,6 @@
 package io.streamstack.flink.etl;
 
+import io.streamstack.flink.common.JobMetrics;
 import io.streamstack.flink.common.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -261,7 +262,7 @@ public final class OpenSearchOutput extends AsyncSinkBase<EtlRecord, OpenSearchO
                     .build(), state, new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
             this.sink = sink;
             this.credentials = sink.auth == Auth.SIGV4 ? DefaultCredentialsProvider.builder().build() : null;
-            this.rejected = context.metricGroup().addGroup(StreamingEtlJob.METRIC_GROUP).counter("openSearchRejected");
+            this.rejected = context.metricGroup().addGroup(JobMetrics.GROUP).counter("openSearchRejected");
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.streamstack.flink.etl;
 
 import io.streamstack.flink.common.BadRecord;
 import io.streamstack.flink.common.BadRecords;
+import io.streamstack.flink.common.JobMetrics;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.JsonLines;
 import io.streamstack.flink.common.KinesisSources;
@@ -36,9 +37,6 @@ import java.time.Duration;
  */
 public final class StreamingEtlJob {
     private StreamingEtlJob() {}
-
-    /** The metric group Managed Service for Apache Flink exports custom metrics from. */
-    public static final String METRIC_GROUP = "kinesisanalytics";
 
     static final TypeInformation<EtlRecord> RECORD = Types.POJO(EtlRecord.class);
 
@@ -129,7 +127,7 @@ public final class StreamingEtlJob {
 
         @Override
         public void open(OpenContext openContext) {
-            bad = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter("badRecords");
+            bad = JobMetrics.group(getRuntimeContext()).counter("badRecords");
         }
 
         @Override
