@@ -15,7 +15,7 @@ use crate::output::{OutputArgs, Printer};
 /// Arguments of `streamstack start`.
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// Stack name (a kpl-kds-kda or kds-kda-apigw stack).
+    /// Stack name (a kpl-kds-kda, kds-kda-apigw or streaming-etl stack).
     pub stack: String,
     /// State to restore: `latest` (the default when snapshots are on), `none`, or a snapshot name.
     #[arg(long, value_name = "latest|none|SNAPSHOT")]

@@ -11,7 +11,7 @@ use crate::output::{OutputArgs, Printer};
 /// Arguments of `streamstack stop`.
 #[derive(Debug, Args)]
 pub struct StopArgs {
-    /// Stack name (a kpl-kds-kda or kds-kda-apigw stack).
+    /// Stack name (a kpl-kds-kda, kds-kda-apigw or streaming-etl stack).
     pub stack: String,
     /// Stop at once, without a snapshot (for a job that does not stop cleanly).
     #[arg(long)]

@@ -25,14 +25,14 @@ pub enum Format {
 /// Arguments of `streamstack synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Patterns to render: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw.
+    /// Patterns to render: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl.
     #[arg(
         value_name = "PATTERN",
         required_unless_present = "all",
         conflicts_with = "all"
     )]
     pub patterns: Vec<String>,
-    /// Render all four patterns.
+    /// Render all five patterns.
     #[arg(long)]
     pub all: bool,
     /// Output directory; one `<pattern>.template` per pattern.

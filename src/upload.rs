@@ -10,7 +10,7 @@ use crate::pattern::PATTERN_IDS;
 /// Arguments of `streamstack upload`.
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// Patterns whose assets to upload (default: all four).
+    /// Patterns whose assets to upload (default: all five).
     #[arg(value_name = "PATTERN")]
     pub patterns: Vec<String>,
     /// Where the code assets come from and where they are uploaded.

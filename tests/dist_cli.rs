@@ -66,7 +66,7 @@ fn layout_templates_and_content_hashed_assets_agree() {
         .iter()
         .filter(|f| f.starts_with("global-s3-assets/"))
         .collect();
-    assert_eq!(templates.len(), 4, "{files:?}");
+    assert_eq!(templates.len(), 5, "{files:?}");
     let regional: Vec<&String> = files
         .iter()
         .filter(|f| f.starts_with("regional-s3-assets/"))
@@ -105,6 +105,23 @@ fn layout_templates_and_content_hashed_assets_agree() {
             "{key} not shipped"
         );
     }
+    // Pattern 5 ships the third jar, and its template points at that content-hashed copy.
+    let etl: Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("global-s3-assets/streaming-etl.template")).unwrap(),
+    )
+    .unwrap();
+    let key = etl["Resources"]["Application"]["Properties"]["ApplicationConfiguration"]
+        ["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"]["FileKey"]
+        .to_string();
+    let jar = regional
+        .iter()
+        .map(|r| r.trim_start_matches("regional-s3-assets/"))
+        .find(|r| r.starts_with("streaming-etl-flink-") && r.ends_with(".jar"))
+        .unwrap_or_else(|| panic!("dist does not ship streaming-etl-flink.jar: {files:?}"));
+    assert!(
+        key.contains(jar),
+        "streaming-etl's FileKey {key} is not {jar}"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("aws s3 sync")

@@ -622,7 +622,7 @@ async fn usage_errors_exit_2_with_one_line_and_no_start_or_stop_sent() {
             what: "no Flink application",
             args: &[],
             responses: only_streams(),
-            message: "stack `demo` has no Flink application; only the kpl-kds-kda and kds-kda-apigw patterns run one",
+            message: "stack `demo` has no Flink application; only the kpl-kds-kda, kds-kda-apigw and streaming-etl patterns run one",
             operations: &["DescribeStacks", "ListStackResources"],
         },
         Case {

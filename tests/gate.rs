@@ -94,8 +94,38 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         );
         files.push(emitter_out.join("apigw-kds-lambda.template"));
     }
+    // Pattern 5 once more with every optional input and sink on: a Kafka source (in a VPC), the
+    // output stream and an OpenSearch domain (other resources, other role statements).
+    let etl_out = dir.path().join("etl-all-sinks");
+    let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
+        .args(["synth", "streaming-etl", "--out"])
+        .arg(&etl_out)
+        .args([
+            "--param",
+            "InputKafkaBootstrapServers=b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9094",
+            "--param",
+            "InputKafkaTopic=trips",
+            "--param",
+            "ApplicationSubnetIds=subnet-0123456789abcdef0",
+            "--param",
+            "ApplicationSecurityGroupIds=sg-0123456789abcdef0",
+            "--param",
+            "EnableOutputStream=true",
+            "--param",
+            "OpenSearchDomainEndpoint=https://search-trips-abc.eu-west-1.es.amazonaws.com",
+            "--param",
+            "OpenSearchDomainArn=arn:aws:es:eu-west-1:123456789012:domain/trips",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "streaming-etl with every sink: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    files.push(etl_out.join("streaming-etl.template"));
     files.sort();
-    assert_eq!(files.len(), 11);
+    assert_eq!(files.len(), 14);
     (dir, files)
 }
 

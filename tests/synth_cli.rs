@@ -38,7 +38,7 @@ fn assert_usage_error(out: &Output, dir: &Path, needles: &[&str]) {
 }
 
 #[test]
-fn all_writes_four_templates_and_is_byte_identical_across_runs() {
+fn all_writes_five_templates_and_is_byte_identical_across_runs() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for d in [&a, &b] {
@@ -56,7 +56,8 @@ fn all_writes_four_templates_and_is_byte_identical_across_runs() {
             "apigw-kds-lambda.template",
             "kds-kda-apigw.template",
             "kds-kdf-s3.template",
-            "kpl-kds-kda.template"
+            "kpl-kds-kda.template",
+            "streaming-etl.template"
         ]
     );
     for n in &names {
@@ -134,7 +135,7 @@ fn unknown_pattern_is_refused() {
         d.path(),
         &[
             "kds-lambda",
-            "apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw",
+            "apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl",
         ],
     );
 }

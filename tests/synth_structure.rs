@@ -2031,3 +2031,327 @@ fn the_consumer_emitter_creates_and_grants_exactly_what_it_needs() {
     );
     assert_eq!(t["Outputs"]["OutputBucketName"]["Condition"], "EmitToS3");
 }
+
+/// Renders pattern 5 with `--param` overrides.
+fn render_etl(overrides: &[(&str, &str)]) -> Value {
+    render_pattern(
+        "streaming-etl",
+        &RenderOptions {
+            overrides: overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The value of parameter `name` for these overrides (else its default).
+fn param_value(t: &Value, overrides: &[(&str, &str)], name: &str) -> Value {
+    match overrides.iter().find(|(k, _)| *k == name) {
+        Some((_, v)) => json!(v),
+        None => t["Parameters"][name]["Default"].clone(),
+    }
+}
+
+/// Evaluates the template's condition `name` as CloudFormation would for these parameters.
+fn condition(t: &Value, overrides: &[(&str, &str)], name: &str) -> bool {
+    fn eval(t: &Value, o: &[(&str, &str)], e: &Value) -> Value {
+        let obj = e.as_object();
+        let Some((k, v)) = obj.and_then(|m| m.iter().next()) else {
+            return e.clone();
+        };
+        match k.as_str() {
+            "Ref" => param_value(t, o, v.as_str().unwrap()),
+            "Condition" => json!(condition(t, o, v.as_str().unwrap())),
+            "Fn::Equals" => json!(eval(t, o, &v[0]) == eval(t, o, &v[1])),
+            "Fn::Not" => json!(!eval(t, o, &v[0]).as_bool().unwrap()),
+            "Fn::And" => json!(v
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| eval(t, o, x).as_bool().unwrap())),
+            "Fn::Or" => json!(v
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| eval(t, o, x).as_bool().unwrap())),
+            "Fn::Join" => {
+                let parts = eval(t, o, &v[1]);
+                let parts: Vec<String> = match parts {
+                    Value::String(s) => s.split(',').map(str::to_string).collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().unwrap_or_default().to_string())
+                        .collect(),
+                    other => panic!("cannot join {other}"),
+                };
+                json!(parts.join(v[0].as_str().unwrap()))
+            }
+            other => panic!("condition function {other} not evaluated here"),
+        }
+    }
+    let c = t["Conditions"]
+        .get(name)
+        .unwrap_or_else(|| panic!("no condition {name}"));
+    eval(t, overrides, c).as_bool().unwrap()
+}
+
+/// `e` with every `Fn::If` resolved and every `AWS::NoValue` dropped, as the stack would see it.
+fn resolved(t: &Value, overrides: &[(&str, &str)], e: &Value) -> Option<Value> {
+    match e {
+        Value::Object(m) => {
+            if let Some(args) = m.get("Fn::If") {
+                let pick = if condition(t, overrides, args[0].as_str().unwrap()) {
+                    &args[1]
+                } else {
+                    &args[2]
+                };
+                return resolved(t, overrides, pick);
+            }
+            if m.get("Ref") == Some(&json!("AWS::NoValue")) {
+                return None;
+            }
+            Some(Value::Object(
+                m.iter()
+                    .filter_map(|(k, v)| resolved(t, overrides, v).map(|v| (k.clone(), v)))
+                    .collect(),
+            ))
+        }
+        Value::Array(a) => Some(Value::Array(
+            a.iter().filter_map(|v| resolved(t, overrides, v)).collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+const ETL_ALL_ON: [(&str, &str); 7] = [
+    (
+        "InputKafkaBootstrapServers",
+        "b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9094,b-2.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9094",
+    ),
+    ("InputKafkaTopic", "trips"),
+    ("ApplicationSubnetIds", "subnet-0123456789abcdef0"),
+    ("ApplicationSecurityGroupIds", "sg-0123456789abcdef0"),
+    ("EnableOutputStream", "true"),
+    (
+        "OpenSearchDomainEndpoint",
+        "https://search-trips-abc.eu-west-1.es.amazonaws.com",
+    ),
+    (
+        "OpenSearchDomainArn",
+        "arn:aws:es:eu-west-1:123456789012:domain/trips",
+    ),
+];
+
+/// The application's role statements and property map as the stack sees them.
+fn etl_role_and_properties(overrides: &[(&str, &str)]) -> (Value, Vec<Value>, Value) {
+    let t = render_etl(overrides);
+    let role = resource(&t, "ApplicationRole");
+    let statements = resolved(
+        &t,
+        overrides,
+        &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"],
+    )
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .clone();
+    let props = resolved(
+        &t,
+        overrides,
+        &resource(&t, "Application")["Properties"]["ApplicationConfiguration"]
+            ["EnvironmentProperties"]["PropertyGroups"][0]["PropertyMap"],
+    )
+    .unwrap();
+    (t, statements, props)
+}
+
+fn statement<'a>(statements: &'a [Value], sid: &str) -> Option<&'a Value> {
+    statements.iter().find(|s| s["Sid"] == sid)
+}
+
+/// Issue #20, pattern 5: each optional input and sink gets its permissions only when enabled,
+/// each on its own resource only; a disabled one leaves nothing behind (no statement, no property,
+/// no resource).
+#[test]
+fn streaming_etl_grants_each_enabled_source_and_sink_only() {
+    // Defaults: the Kinesis source and the S3 sink, nothing else.
+    let (t, st, props) = etl_role_and_properties(&[]);
+    let read = statement(&st, "ReadTheStream").expect("the Kinesis source reads the stream");
+    assert_eq!(
+        read["Resource"],
+        json!({"Fn::GetAtt": ["DataStream", "Arn"]})
+    );
+    for sid in ["WriteTheOutputStream", "IndexIntoTheOpenSearchDomain"] {
+        assert!(
+            statement(&st, sid).is_none(),
+            "a disabled sink keeps its statement {sid}"
+        );
+    }
+    assert!(!condition(&t, &[], "HasOutputStream"));
+    let actions: Vec<&str> = st
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        !actions
+            .iter()
+            .any(|a| a.starts_with("es:") || *a == "kinesis:PutRecords" || a.starts_with("ec2:")),
+        "default role: {actions:?}"
+    );
+    assert_eq!(
+        props,
+        json!({
+            "InputStreamArn": {"Fn::GetAtt": ["DataStream", "Arn"]},
+            "InitialPosition": "TRIM_HORIZON",
+            "EventTimeField": {"Ref": "EventTimeField"},
+            "MaxOutOfOrdernessSeconds": "5",
+            "IdleTimeoutSeconds": "60",
+            "OutputPath": {"Fn::Sub": "s3://${OutputBucket}"},
+            "OutputFormat": {"Ref": "OutputFormat"},
+        })
+    );
+    assert_eq!(
+        resource(&t, "OutputStream")["Condition"],
+        "HasOutputStream",
+        "the output stream exists only when enabled"
+    );
+
+    // Everything on: Kafka instead of Kinesis (the role no longer reads the stream), the output
+    // stream and the OpenSearch domain, each on its own ARN.
+    let (t, st, props) = etl_role_and_properties(&ETL_ALL_ON);
+    assert!(
+        statement(&st, "ReadTheStream").is_none(),
+        "with a Kafka source the role still reads the Kinesis stream"
+    );
+    let put = statement(&st, "WriteTheOutputStream").expect("output stream statement");
+    assert_eq!(
+        put["Action"],
+        json!([
+            "kinesis:DescribeStreamSummary",
+            "kinesis:ListShards",
+            "kinesis:PutRecords"
+        ])
+    );
+    assert_eq!(
+        put["Resource"],
+        json!({"Fn::GetAtt": ["OutputStream", "Arn"]})
+    );
+    let es = statement(&st, "IndexIntoTheOpenSearchDomain").expect("OpenSearch statement");
+    assert_eq!(es["Action"], json!(["es:ESHttpPost", "es:ESHttpPut"]));
+    let sub = &es["Resource"]["Fn::Sub"];
+    assert_eq!(
+        sub[0],
+        "arn:${AWS::Partition}:es:${AWS::Region}:${AWS::AccountId}:domain/${DomainName}/*"
+    );
+    // The domain's name is the part of OpenSearchDomainArn after ":domain/".
+    let arn = ETL_ALL_ON[6].1;
+    let split = &sub[1]["DomainName"]["Fn::Select"];
+    assert_eq!(split[0], 1);
+    let joined = format!("{arn}:domain/-");
+    let name = joined
+        .split(split[1]["Fn::Split"][0].as_str().unwrap())
+        .nth(1)
+        .unwrap();
+    assert_eq!(name, "trips");
+    assert!(
+        statement(&st, "ManageApplicationEnis").is_some(),
+        "Kafka runs in the VPC"
+    );
+    let vpc = resolved(
+        &t,
+        &ETL_ALL_ON,
+        &resource(&t, "Application")["Properties"]["ApplicationConfiguration"]["VpcConfigurations"],
+    )
+    .unwrap();
+    assert_eq!(vpc[0]["SubnetIds"], json!({"Ref": "ApplicationSubnetIds"}));
+    assert_eq!(
+        props,
+        json!({
+            "InputKafkaBootstrapServers": {"Ref": "InputKafkaBootstrapServers"},
+            "InputKafkaTopic": {"Ref": "InputKafkaTopic"},
+            "kafka.security.protocol": {"Ref": "InputKafkaSecurityProtocol"},
+            "EventTimeField": {"Ref": "EventTimeField"},
+            "MaxOutOfOrdernessSeconds": "5",
+            "IdleTimeoutSeconds": "60",
+            "OutputPath": {"Fn::Sub": "s3://${OutputBucket}"},
+            "OutputFormat": {"Ref": "OutputFormat"},
+            "OutputStreamArn": {"Fn::GetAtt": ["OutputStream", "Arn"]},
+            "OutputOpenSearchEndpoint": {"Ref": "OpenSearchDomainEndpoint"},
+            "OutputOpenSearchIndex": {"Ref": "OpenSearchIndex"},
+            "OutputOpenSearchIdField": {"Ref": "OpenSearchIdField"},
+        }),
+        "exactly one source (Kafka) and every sink"
+    );
+    // The output stream is encrypted at rest.
+    assert_eq!(
+        resource(&t, "OutputStream")["Properties"]["StreamEncryption"]["EncryptionType"],
+        "KMS"
+    );
+    // A customer managed stream key is granted only while the job reads the stream.
+    let with_key = [(
+        "StreamKmsKeyArn",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )];
+    let (_, st, _) = etl_role_and_properties(&with_key);
+    assert!(statement(&st, "CustomerManagedStreamKey").is_some());
+    let mut kafka_and_key = ETL_ALL_ON.to_vec();
+    kafka_and_key.extend(with_key);
+    let (_, st, _) = etl_role_and_properties(&kafka_and_key);
+    assert!(
+        statement(&st, "CustomerManagedStreamKey").is_none(),
+        "with a Kafka source the role still decrypts the unread stream"
+    );
+}
+
+/// Issue #20, pattern 5: every property the template gives the job is one `EtlSettings` reads (a
+/// misspelt name is silently ignored by the job, the classic failure), and the jar is the
+/// streaming-etl job's.
+#[test]
+fn streaming_etl_properties_are_the_names_the_job_reads() {
+    let settings = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "assets/flink-jobs/streaming-etl/src/main/java/io/streamstack/flink/etl/EtlSettings.java",
+    ))
+    .unwrap();
+    let t = render("streaming-etl");
+    let app = &resource(&t, "Application")["Properties"];
+    assert_eq!(app["RuntimeEnvironment"], "FLINK-2_2");
+    let group = &app["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"][0];
+    assert_eq!(group["PropertyGroupId"], "FlinkApplicationProperties");
+    let keys: Vec<&String> = group["PropertyMap"].as_object().unwrap().keys().collect();
+    assert!(keys.len() >= 12, "{keys:?}");
+    for key in keys {
+        if let Some(client) = key.strip_prefix("kafka.") {
+            assert!(
+                settings.contains("KAFKA_CLIENT_PREFIX = \"kafka.\"") && !client.is_empty(),
+                "{key}"
+            );
+            continue;
+        }
+        // InitialPosition, MaxOutOfOrdernessSeconds... are read in common (the Kinesis source,
+        // JobProperties) or here; all with the literal name.
+        let literal = format!("\"{key}\"");
+        assert!(
+            settings.contains(&literal) || job_source_text().contains(&literal),
+            "property {key} of the template is read by no streaming-etl code"
+        );
+    }
+    let key = app["ApplicationConfiguration"]["ApplicationCodeConfiguration"]["CodeContent"]
+        ["S3ContentLocation"]["FileKey"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    assert!(key.ends_with("streaming-etl-flink.jar"), "{key}");
+    // The rules refuse half a Kafka source, a Kafka source outside a VPC, and half an OpenSearch
+    // domain.
+    for rule in [
+        "KafkaInputNeedsTopicAndVpc",
+        "KafkaTopicNeedsBootstrapServers",
+        "OpenSearchEndpointAndArn",
+        "ApplicationVpcBothOrNeither",
+    ] {
+        assert!(t["Rules"].get(rule).is_some(), "rule {rule}");
+    }
+}

@@ -34,7 +34,7 @@ pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 /// Arguments of `streamstack deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// Pattern to deploy: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw.
+    /// Pattern to deploy: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl.
     pub pattern: String,
     /// Stack name.
     #[arg(long)]
@@ -183,7 +183,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     let reset = check_resets(&manifest, &args.reset_params, &inputs.parameters)?;
     if args.start && !manifest.blocks.iter().any(|b| b == "flink-app") {
         return Err(UsageError(format!(
-            "--start: pattern {} has no Flink application; allowed with kpl-kds-kda and kds-kda-apigw",
+            "--start: pattern {} has no Flink application; allowed with kpl-kds-kda, kds-kda-apigw and streaming-etl",
             manifest.id
         ))
         .into());

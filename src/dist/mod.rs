@@ -59,7 +59,7 @@ pub struct DistReport {
     pub files: Vec<DistFile>,
 }
 
-/// Packages all four patterns; see the module documentation.
+/// Packages all five patterns; see the module documentation.
 pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
     check_bucket(&args.bucket).map_err(UsageError)?;
     check_key_segment("solution name", &args.solution).map_err(UsageError)?;

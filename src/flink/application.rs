@@ -60,7 +60,7 @@ pub async fn of_stack(cfn: &crate::cfn::Client, stack_name: &str) -> anyhow::Res
         .next()
         .ok_or_else(|| {
             UsageError(format!(
-                "stack `{stack_name}` has no Flink application; only the kpl-kds-kda and kds-kda-apigw patterns run one"
+                "stack `{stack_name}` has no Flink application; only the kpl-kds-kda, kds-kda-apigw and streaming-etl patterns run one"
             ))
             .into()
         })

@@ -14,11 +14,12 @@ use serde_json::Value;
 pub use params::{parse_override, ParamOverride};
 
 /// The pattern ids, in the order the product lists them.
-pub const PATTERN_IDS: [&str; 4] = [
+pub const PATTERN_IDS: [&str; 5] = [
     "apigw-kds-lambda",
     "kpl-kds-kda",
     "kds-kdf-s3",
     "kds-kda-apigw",
+    "streaming-etl",
 ];
 
 /// Errors of loading manifests and template sources and of checking `--param` overrides.

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 /// Every code asset the templates reference.
-pub const ASSET_NAMES: [&str; 7] = [
+pub const ASSET_NAMES: [&str; 8] = [
     "consumer-function-arm64.zip",
     "consumer-function-x86_64.zip",
     "fare-endpoint-function-arm64.zip",
@@ -12,6 +12,7 @@ pub const ASSET_NAMES: [&str; 7] = [
     "producer-x86_64.zip",
     "kpl-kds-kda-flink.jar",
     "kds-kda-apigw-flink.jar",
+    "streaming-etl-flink.jar",
 ];
 
 /// A folder with a small stand-in file for each of [`ASSET_NAMES`].

@@ -1,4 +1,4 @@
-//! The Flink jobs of patterns 2 and 4: built with Maven from `assets/flink-jobs/` and copied
+//! The Flink jobs of patterns 2, 4 and 5: built with Maven from `assets/flink-jobs/` and copied
 //! into `<target>/streamstack-assets/` under the names the templates reference.
 //!
 //! ```text
@@ -40,6 +40,11 @@ pub const FLINK_JOBS: &[FlinkJob] = &[
         module: "taxi-fare-enrich",
         asset: "kds-kda-apigw-flink.jar",
         main_class: "io.streamstack.flink.taxi.TaxiFareEnrichJob",
+    },
+    FlinkJob {
+        module: "streaming-etl",
+        asset: "streaming-etl-flink.jar",
+        main_class: "io.streamstack.flink.etl.StreamingEtlJob",
     },
 ];
 

@@ -74,7 +74,8 @@ fn jar_contents(jar: &[u8]) -> (Vec<String>, String) {
 }
 
 /// Each shipped jar starts its job, carries its Kinesis source, and leaves Flink itself to the
-/// service (`provided`): no Flink class at all inside. The source is the project's own
+/// service (`provided`): no Flink class inside but the two connectors streaming-etl must bring
+/// (see `bundled_flink_connector`). The source is the project's own
 /// (`io.streamstack.flink.common.kinesis`): the Flink Kinesis connector 6.x is not served by the
 /// package registry this project builds from (see the README).
 #[test]
@@ -105,7 +106,11 @@ fn flink_jars_hold_their_job_and_kinesis_source_but_no_flink() {
         }
         let flink: Vec<&String> = names
             .iter()
-            .filter(|n| n.starts_with("org/apache/flink/"))
+            .filter(|n| {
+                n.starts_with("org/apache/flink/")
+                    && !n.ends_with('/')
+                    && !bundled_flink_connector(job, n)
+            })
             .collect();
         assert!(flink.is_empty(), "{} shades Flink in: {flink:?}", job.asset);
         assert!(
@@ -115,6 +120,25 @@ fn flink_jars_hold_their_job_and_kinesis_source_but_no_flink() {
             job.asset
         );
     }
+}
+
+/// The Flink classes a job may carry: only the streaming-etl job's, and only the connectors and
+/// formats Managed Service for Apache Flink does not put on the class path (the runtime provides
+/// Flink's core, streaming, runtime, connector-base and connector-files modules, not
+/// `flink-connector-kafka` nor `flink-parquet`, so the job must bring them). The Kafka
+/// connector's artifact also holds its legacy `org/apache/flink/streaming/connectors/kafka` and
+/// `org/apache/flink/streaming/util/serialization` packages. Everything else under
+/// `org/apache/flink/` is still a defect (a provided module shaded in by mistake).
+fn bundled_flink_connector(job: &xtask::flink::FlinkJob, entry: &str) -> bool {
+    job.module == "streaming-etl"
+        && [
+            "org/apache/flink/connector/kafka/",
+            "org/apache/flink/formats/parquet/",
+            "org/apache/flink/streaming/connectors/kafka/",
+            "org/apache/flink/streaming/util/serialization/JSONKeyValueDeserializationSchema",
+        ]
+        .iter()
+        .any(|p| entry.starts_with(p))
 }
 
 fn copy_sources(from: &std::path::Path, to: &std::path::Path) {
