@@ -366,3 +366,63 @@ fn start_stop_and_deploy_start_refuse_bad_input_with_exit_2() {
         );
     }
 }
+
+/// Issue #20, pattern 5: `deploy streaming-etl --start` ends RUNNING, and the application the
+/// service created carries the property group the job reads: the stack's stream as the one
+/// source, the bucket, the output stream the stack created (enabled here), and no property of a
+/// disabled input or sink (the template drops them with `AWS::NoValue`).
+#[test]
+fn streaming_etl_runs_from_one_command_with_its_enabled_sinks_only() {
+    let m = moto();
+    let assets = stand_in_assets();
+    let o = launch(
+        &m,
+        "streaming-etl",
+        "etl",
+        assets.path(),
+        &["--param", "EnableOutputStream=true"],
+    );
+    ok(&o);
+    let app = running_application(&o);
+    assert_eq!(application(&m, &app).0, "RUNNING");
+    let c = flink(&m);
+    let d = block_on(c.describe_application().application_name(&app).send()).unwrap();
+    let groups = d
+        .application_detail()
+        .and_then(|d| d.application_configuration_description())
+        .and_then(|c| c.environment_property_descriptions())
+        .map(|e| e.property_group_descriptions().to_vec())
+        .unwrap_or_default();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].property_group_id(), "FlinkApplicationProperties");
+    let props = groups[0].property_map();
+    let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "EventTimeField",
+            "IdleTimeoutSeconds",
+            "InitialPosition",
+            "InputStreamArn",
+            "MaxOutOfOrdernessSeconds",
+            "OutputFormat",
+            "OutputPath",
+            "OutputStreamArn",
+        ],
+        "{props:?}"
+    );
+    let (input, output) = (&props["InputStreamArn"], &props["OutputStreamArn"]);
+    assert!(
+        input.starts_with("arn:aws:kinesis:") && input.contains(":stream/"),
+        "{input}"
+    );
+    assert!(
+        output.starts_with("arn:aws:kinesis:") && output != input,
+        "{output}"
+    );
+    assert!(props["OutputPath"].starts_with("s3://"), "{props:?}");
+    assert_eq!(props["OutputFormat"], "parquet");
+    assert_eq!(props["EventTimeField"], "pickup_datetime");
+    ok(&run(&m, &["destroy", "etl", "--yes"]));
+}
