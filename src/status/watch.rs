@@ -63,7 +63,10 @@ impl Sources {
         for r in resources {
             let id = Some(r.physical_id.clone());
             match (r.resource_type.as_str(), r.logical_id.as_str()) {
-                ("AWS::Kinesis::Stream", _) => s.stream = id,
+                // The stack's data stream; pattern 5 may also have an output stream, which is
+                // not the one whose records in, lag and throttles `--watch` shows.
+                ("AWS::Kinesis::Stream", "DataStream") => s.stream = id,
+                ("AWS::Kinesis::Stream", _) if s.stream.is_none() => s.stream = id,
                 ("AWS::Lambda::Function", "ConsumerFunction") => s.consumer = id,
                 ("AWS::Lambda::Function", "FareFunction") => s.fare = id,
                 ("AWS::KinesisFirehose::DeliveryStream", _) => s.delivery = id,
@@ -825,6 +828,25 @@ mod tests {
         ]);
         assert_eq!(p4.pattern(), "kds-kda-apigw");
         assert!(ids(&p4).contains(&(ERRORS, "Errors", "fare".into())));
+
+        // Pattern 5 with its output stream: the data stream is watched whichever comes first.
+        for resources in [
+            [
+                res("DataStream", "AWS::Kinesis::Stream", "data"),
+                res("OutputStream", "AWS::Kinesis::Stream", "out"),
+            ],
+            [
+                res("OutputStream", "AWS::Kinesis::Stream", "out"),
+                res("DataStream", "AWS::Kinesis::Stream", "data"),
+            ],
+        ] {
+            let p5 = Sources::from_resources(&resources);
+            assert_eq!(
+                p5.stream.as_deref(),
+                Some("data"),
+                "issue #20: status --watch of a streaming-etl stack with EnableOutputStream watched the output stream"
+            );
+        }
         assert!(Sources::default().queries().is_empty());
     }
 
