@@ -33,7 +33,7 @@ pub enum Sink {
     Consumer,
     /// Pattern 3: a Firehose delivery stream writes to S3.
     Firehose,
-    /// Patterns 2 and 4: a Flink application.
+    /// Patterns 2, 4 and 5: a Flink application.
     Flink,
 }
 
@@ -46,7 +46,7 @@ pub struct Sources {
     pub consumer: Option<String>,
     /// Pattern 3's delivery stream.
     pub delivery: Option<String>,
-    /// The Flink application (patterns 2 and 4).
+    /// The Flink application (patterns 2, 4 and 5).
     pub application: Option<String>,
     /// Pattern 4's fare endpoint function.
     pub fare: Option<String>,
@@ -80,7 +80,7 @@ impl Sources {
         s
     }
 
-    /// Where records go out; `None` for a stack that is none of the four patterns.
+    /// Where records go out; `None` for a stack that is none of the five patterns.
     pub fn sink(&self) -> Option<Sink> {
         if self.delivery.is_some() {
             Some(Sink::Firehose)
