@@ -3,6 +3,13 @@
 //! A fragment contributes `"Dashboard": [{"header": "...", "widgets": [...]}]`. Each section gets a
 //! 24x1 markdown header; its widgets (6x6 unless they say otherwise) flow left to right, four per row.
 //! The body is a `Fn::Sub` string, so widgets may name `${Resource}` and `${AWS::Region}`.
+//!
+//! A section may also bring `"variables": {"Name": <value>}`: the body then becomes the list form
+//! `{"Fn::Sub": [body, {variables}]}` and its widgets may name `${Name}`. A dashboard widget cannot
+//! carry a CloudFormation condition, so a value such as
+//! `{"Fn::If": ["HasX", {"Ref": "X"}, "-"]}` lets a widget name a resource that exists only under a
+//! condition (when it does not, the widget shows no data). Without variables the body stays a plain
+//! string.
 
 use serde_json::{json, Value};
 
@@ -12,12 +19,30 @@ const DEFAULT_SIZE: u64 = 6;
 /// Builds the dashboard resource from the sections, in order.
 pub fn resource(sections: &[Value]) -> Result<Value, String> {
     let mut widgets = Vec::new();
+    let mut variables = serde_json::Map::new();
     let mut y = 0;
     for section in sections {
         let header = section
             .get("header")
             .and_then(Value::as_str)
             .ok_or("a dashboard section has no `header` string")?;
+        match section.get("variables") {
+            None => {}
+            Some(Value::Object(vars)) => {
+                for (name, value) in vars {
+                    if variables.insert(name.clone(), value.clone()).is_some() {
+                        return Err(format!(
+                            "dashboard section `{header}` declares variable `{name}` again"
+                        ));
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(format!(
+                    "dashboard section `{header}` has `variables` that are not an object"
+                ))
+            }
+        }
         let items = section
             .get("widgets")
             .and_then(Value::as_array)
@@ -60,6 +85,11 @@ pub fn resource(sections: &[Value]) -> Result<Value, String> {
         y += row_height;
     }
     let body = serde_json::to_string(&json!({"widgets": widgets})).map_err(|e| e.to_string())?;
+    let body = if variables.is_empty() {
+        json!(body)
+    } else {
+        json!([body, variables])
+    };
     Ok(json!({
         "Type": "AWS::CloudWatch::Dashboard",
         "Properties": {
@@ -94,6 +124,19 @@ mod tests {
             .map(|w| (w["x"].as_u64().unwrap(), w["y"].as_u64().unwrap()))
             .collect();
         assert_eq!(pos, vec![(0, 1), (6, 1), (12, 1), (18, 1), (0, 7)]);
+    }
+
+    #[test]
+    fn section_variables_make_the_list_form_and_clash_is_an_error() {
+        let plain = resource(&[json!({"header": "S", "widgets": []})]).unwrap();
+        assert!(plain["Properties"]["DashboardBody"]["Fn::Sub"].is_string());
+        let v = json!({"header": "S", "variables": {"N": {"Ref": "X"}}, "widgets": []});
+        let r = resource(std::slice::from_ref(&v)).unwrap();
+        let sub = &r["Properties"]["DashboardBody"]["Fn::Sub"];
+        assert!(sub[0].is_string());
+        assert_eq!(sub[1], json!({"N": {"Ref": "X"}}));
+        assert!(resource(&[v.clone(), v]).is_err());
+        assert!(resource(&[json!({"header": "S", "variables": 1, "widgets": []})]).is_err());
     }
 
     #[test]
