@@ -676,12 +676,10 @@ fn bad_records_and_failed_requests_are_alarmed_on_the_jobs_own_counters() {
 
 /// The dashboard body of a rendered template, parsed.
 fn dashboard_body(t: &Value) -> Value {
-    serde_json::from_str(
-        resource(t, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap()
+    let sub = &resource(t, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"];
+    // The list form `[body, {variables}]` when a section brings variables (pattern 5).
+    let text = sub.as_str().or_else(|| sub[0].as_str()).unwrap();
+    serde_json::from_str(text).unwrap()
 }
 
 /// Issue #19 defects 5 and 6: the dashboards showed `numLateRecordsDropped` (always 0: the job
@@ -2384,5 +2382,131 @@ fn streaming_etl_properties_are_the_names_the_job_reads() {
         "ApplicationVpcBothOrNeither",
     ] {
         assert!(t["Rules"].get(rule).is_some(), "rule {rule}");
+    }
+}
+
+/// Issue #20: pattern 5's dashboard shows the Flink sections of pattern 2 plus each enabled
+/// sink's figures: the output stream's incoming and throttled records when EnableOutputStream is
+/// true, and the OpenSearch sink's own counter. A widget cannot be conditional, so the stream is
+/// named through a `Fn::Sub` variable that never refers to the stream when the stack has none.
+#[test]
+fn streaming_etl_dashboard_shows_each_sinks_figures() {
+    let java = job_source_text();
+    for (overrides, stream_on) in [
+        (&[][..], false),
+        (&[("EnableOutputStream", "true")][..], true),
+        (&ETL_ALL_ON[..], true),
+    ] {
+        let t = render_etl(overrides);
+        let body = dashboard_body(&t);
+        let text = body.to_string();
+        let headers: Vec<&str> = body["widgets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["type"] == "text")
+            .map(|w| w["properties"]["markdown"].as_str().unwrap())
+            .collect();
+        for h in [
+            "## Flink application health",
+            "## Flink resources",
+            "## Flink progress",
+            "## Flink job counters",
+            "## Flink logs",
+            "## Streaming ETL sinks",
+        ] {
+            assert!(
+                headers.iter().any(|x| x.starts_with(h)),
+                "issue #20: pattern 5's dashboard lacks the section {h}: {headers:?}"
+            );
+        }
+        for metric in ["IncomingRecords", "WriteProvisionedThroughputExceeded"] {
+            assert!(
+                text.contains(&format!(
+                    "[\"AWS/Kinesis\",\"{metric}\",\"StreamName\",\"${{OutputStreamName}}\"]"
+                )),
+                "issue #20: no {metric} widget for the output stream"
+            );
+        }
+        for counter in ["openSearchRejected", "badRecords"] {
+            assert!(
+                text.contains(&format!("MAX({counter})"))
+                    || resources_of_type(&t, "AWS::CloudWatch::Alarm")
+                        .into_iter()
+                        .any(
+                            |(aid, a)| a.to_string().contains(&format!("MAX({counter})"))
+                                && text.contains(&format!("${{{aid}.Arn}}"))
+                        ),
+                "issue #20: the dashboard does not show the job's counter {counter}"
+            );
+            assert!(
+                java.contains(&format!("counter(\"{counter}\")")),
+                "the streaming-etl job registers no counter {counter}"
+            );
+        }
+        let sub = &resource(&t, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"];
+        let name = resolved(&t, overrides, &sub[1]["OutputStreamName"])
+            .expect("issue #20: the dashboard names the output stream through a variable");
+        if stream_on {
+            assert_eq!(name, json!({"Ref": "OutputStream"}), "{overrides:?}");
+        } else {
+            assert_eq!(
+                name,
+                json!("disabled"),
+                "the dashboard must not refer to the output stream the stack does not create"
+            );
+        }
+    }
+}
+
+/// Issue #20: with a Kafka source nothing reads the stack's stream while the demo producer still
+/// writes to it, so FlinkOutputAlarm (records in the stream, none out of the job) paged whenever
+/// the Kafka topic was idle. With a Kafka source its incoming side is the job's own input
+/// (`numRecordsInPerSecond`); with the Kinesis source it stays the stream's `IncomingRecords`.
+/// (The emulator does not evaluate alarms: the expression is evaluated here as CloudWatch's IF
+/// does.)
+#[test]
+fn streaming_etl_records_out_alarm_follows_the_source() {
+    for (overrides, kafka) in [(&[][..], false), (&ETL_ALL_ON[..], true)] {
+        let t = render_etl(overrides);
+        let a = resolved(&t, overrides, resource(&t, "FlinkOutputAlarm")).unwrap();
+        let p = &a["Properties"];
+        let queries = p["Metrics"].as_array().unwrap();
+        let incoming = queries.iter().find(|q| q["Id"] == "incoming").unwrap();
+        let out = queries.iter().find(|q| q["Id"] == "out").unwrap();
+        assert_eq!(
+            out["MetricStat"]["Metric"]["MetricName"],
+            "numRecordsOutPerSecond"
+        );
+        let m = &incoming["MetricStat"]["Metric"];
+        let (metric, dim) = if kafka {
+            ("numRecordsInPerSecond", json!({"Ref": "Application"}))
+        } else {
+            ("IncomingRecords", json!({"Ref": "DataStream"}))
+        };
+        assert_eq!(
+            (&m["MetricName"], &m["Dimensions"][0]["Value"]),
+            (&json!(metric), &dim),
+            "issue #20: with kafka={kafka} the records-out alarm's incoming side must be {metric}"
+        );
+        let expr = returned(&a)["Expression"].as_str().unwrap();
+        let fires = |records_in: f64, records_out: f64| {
+            records_out_alarm_value(expr, "incoming", "out", records_in, records_out)
+                > p["Threshold"].as_f64().unwrap()
+        };
+        // What the alarm sees in a minute: the demo producer writes 6000 records to the stream;
+        // the Kafka topic is idle (the job takes 0 records/s and emits none).
+        let (stream_records, topic_rate) = (6000.0, 0.0);
+        let seen = if kafka { topic_rate } else { stream_records };
+        assert_eq!(
+            fires(seen, 0.0),
+            !kafka,
+            "issue #20: FlinkOutputAlarm false-fires on an idle Kafka topic (kafka={kafka})"
+        );
+        assert!(
+            fires(50.0, 0.0),
+            "records in, none out: page (kafka={kafka})"
+        );
+        assert!(!fires(50.0, 50.0), "records in and out: no page");
     }
 }
