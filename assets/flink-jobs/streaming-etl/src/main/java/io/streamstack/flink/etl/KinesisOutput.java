@@ -3,7 +3,6 @@ package io.streamstack.flink.etl;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
@@ -11,7 +10,6 @@ import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -57,7 +55,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * fail for a transient reason; a request refused for good (no such stream, access denied, invalid) fails the job.
  * Buffered records are in the checkpoints: at least once.
  */
-public final class KinesisOutput extends AsyncSinkBase<EtlRecord, PutRecordsRequestEntry> {
+public final class KinesisOutput extends EtlAsyncSink<PutRecordsRequestEntry> {
     private static final long serialVersionUID = 1L;
 
     /** PutRecords' limits: 500 records, 5 MiB, 1 MiB a record (data and partition key). */
@@ -162,14 +160,8 @@ public final class KinesisOutput extends AsyncSinkBase<EtlRecord, PutRecordsRequ
 
         Writer(KinesisOutput sink, WriterInitContext context, Collection<BufferedRequestState<PutRecordsRequestEntry>> state,
                 KinesisClient kinesis) {
-            super(sink.getElementConverter(), context, AsyncSinkWriterConfiguration.builder()
-                    .setMaxBatchSize(sink.getMaxBatchSize())
-                    .setMaxBatchSizeInBytes(sink.getMaxBatchSizeInBytes())
-                    .setMaxInFlightRequests(sink.getMaxInFlightRequests())
-                    .setMaxBufferedRequests(sink.getMaxBufferedRequests())
-                    .setMaxTimeInBufferMS(sink.getMaxTimeInBufferMS())
-                    .setMaxRecordSizeInBytes(sink.getMaxRecordSizeInBytes())
-                    .build(), state, new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
+            super(sink.getElementConverter(), context, sink.writerConfiguration(), state,
+                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
             this.kinesis = kinesis;
             this.streamArn = sink.streamArn;
             this.pool = Executors.newFixedThreadPool(MAX_IN_FLIGHT, r -> {

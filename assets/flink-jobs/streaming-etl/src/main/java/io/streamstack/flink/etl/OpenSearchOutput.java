@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
@@ -17,7 +16,6 @@ import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
-import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.metrics.Counter;
 
@@ -61,7 +59,7 @@ import java.util.Objects;
  * good (a mapping conflict: 4xx) are logged and counted ({@code openSearchRejected}), since retrying them would stop
  * the job. At least once.
  */
-public final class OpenSearchOutput extends AsyncSinkBase<EtlRecord, OpenSearchOutput.Item> {
+public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OpenSearchOutput.class);
 
@@ -252,14 +250,8 @@ public final class OpenSearchOutput extends AsyncSinkBase<EtlRecord, OpenSearchO
         private final Counter rejected;
 
         Writer(OpenSearchOutput sink, WriterInitContext context, Collection<BufferedRequestState<Item>> state) {
-            super(sink.getElementConverter(), context, AsyncSinkWriterConfiguration.builder()
-                    .setMaxBatchSize(sink.getMaxBatchSize())
-                    .setMaxBatchSizeInBytes(sink.getMaxBatchSizeInBytes())
-                    .setMaxInFlightRequests(sink.getMaxInFlightRequests())
-                    .setMaxBufferedRequests(sink.getMaxBufferedRequests())
-                    .setMaxTimeInBufferMS(sink.getMaxTimeInBufferMS())
-                    .setMaxRecordSizeInBytes(sink.getMaxRecordSizeInBytes())
-                    .build(), state, new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
+            super(sink.getElementConverter(), context, sink.writerConfiguration(), state,
+                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
             this.sink = sink;
             this.credentials = sink.auth == Auth.SIGV4 ? DefaultCredentialsProvider.builder().build() : null;
             this.rejected = context.metricGroup().addGroup(JobMetrics.GROUP).counter("openSearchRejected");
