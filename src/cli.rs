@@ -16,25 +16,25 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render patterns to CloudFormation templates.
-    Synth(crate::synth::SynthArgs),
+    Synth(crate::commands::synth::SynthArgs),
     /// Package templates and code assets in the build-s3-dist layout.
-    Dist(crate::dist::DistArgs),
+    Dist(crate::commands::dist::DistArgs),
     /// Upload code assets to an S3 asset bucket (content-addressed, skips unchanged objects).
-    Upload(crate::upload::UploadArgs),
+    Upload(crate::commands::upload::UploadArgs),
     /// Deploy a pattern as a stack through a change set.
-    Deploy(crate::deploy::DeployArgs),
+    Deploy(crate::commands::deploy::DeployArgs),
     /// Delete a stack.
-    Destroy(crate::destroy::DestroyArgs),
+    Destroy(crate::commands::destroy::DestroyArgs),
     /// Start a stack's Flink application and follow it to RUNNING.
-    Start(crate::start::StartArgs),
+    Start(crate::commands::start::StartArgs),
     /// Stop a stack's Flink application and follow it to READY.
-    Stop(crate::stop::StopArgs),
+    Stop(crate::commands::stop::StopArgs),
     /// Show a stack's status, outputs, last events and alarm states.
-    Status(crate::status::StatusArgs),
+    Status(crate::commands::status::StatusArgs),
     /// Send records to a Kinesis data stream with KPL aggregation.
-    Produce(crate::produce::ProduceCommand),
+    Produce(crate::commands::produce::ProduceCommand),
     /// Read every shard of a stream, de-aggregate and print the records.
-    Tail(crate::tail::TailArgs),
+    Tail(crate::commands::tail::TailArgs),
 }
 
 #[cfg(test)]

@@ -1,40 +1,33 @@
-//! streamstack: render, package and deploy four Amazon Kinesis streaming patterns.
+//! streamstack: render, package and deploy Amazon Kinesis streaming patterns.
 //!
 //! Where things are:
+//! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy`, `destroy`,
+//!   `status`, `start`, `stop`, `produce`, `tail`); [`cli`] wires them together;
 //! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), where they
 //!   and the fragments are loaded from (embedded, or `--templates DIR`), and `--param` checks;
 //! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
 //!   written as JSON or YAML text;
-//! - [`synth`]: the `synth` command (render every requested pattern, write atomically);
-//! - [`deploy`], [`upload`], [`destroy`], [`status`]: the deploy commands; [`cfn`]: every
-//!   CloudFormation call they make; [`asset_bucket`]: the code assets' upload to S3;
-//!   [`output`]: `--output text|json` and printing;
-//! - [`start`], [`stop`]: the stack's Flink application; [`flink`]: every Managed Flink call
-//!   they (and `deploy --start`, `status`) make, and the application's log;
-//! - [`dist`]: build-s3-dist packaging; [`produce`], [`tail`]: the KPL producer and reader.
+//! - [`cfn`]: every CloudFormation call (change sets, stacks, events, following an operation,
+//!   root cause); [`flink`]: every Managed Flink call, the application lifecycle (start, stop,
+//!   follow, settle) and its log; [`asset_bucket`]: the code assets' upload to S3;
+//! - [`aws`]: SDK configuration and [`aws::AwsError`], an AWS error kept as data (context, code,
+//!   message; `is_throttling()`, `is_not_found()` ...); [`poll`]: the one poll-with-backoff
+//!   helper every wait uses; [`output`]: `--output text|json` and printing.
 //!
-//! Each layer has its own error type ([`pattern::Error`], [`render::Error`]) that says whether it
-//! is a usage error; [`error::exit_code`] maps them to exit codes. `render` uses `pattern`, the
-//! commands use both, and only `cli` and `main` use the commands.
+//! Each layer has its own error type ([`pattern::Error`], [`render::Error`], [`aws::AwsError`])
+//! and [`error::exit_code`] maps them to exit codes. `render` uses `pattern`, the commands use the
+//! libraries, and only `cli` and `main` use the commands; no library imports a command.
 
 pub mod asset_bucket;
 pub mod assets;
 pub mod aws;
 pub mod cfn;
 pub mod cli;
-pub mod deploy;
-pub mod destroy;
-pub mod dist;
+pub mod commands;
 pub mod error;
 pub mod flink;
 pub mod fsutil;
 pub mod output;
 pub mod pattern;
-pub mod produce;
+pub mod poll;
 pub mod render;
-pub mod start;
-pub mod status;
-pub mod stop;
-pub mod synth;
-pub mod tail;
-pub mod upload;

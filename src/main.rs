@@ -8,16 +8,16 @@ use streamstack::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Synth(args) => streamstack::synth::run(&args),
-        Command::Dist(args) => streamstack::dist::run(&args),
-        Command::Upload(args) => streamstack::upload::run(&args),
-        Command::Deploy(args) => streamstack::deploy::run(&args),
-        Command::Destroy(args) => streamstack::destroy::run(&args),
-        Command::Start(args) => streamstack::start::run(&args),
-        Command::Stop(args) => streamstack::stop::run(&args),
-        Command::Status(args) => streamstack::status::run(&args),
-        Command::Produce(args) => streamstack::produce::run(&args),
-        Command::Tail(args) => streamstack::tail::run(&args),
+        Command::Synth(args) => streamstack::commands::synth::run(&args),
+        Command::Dist(args) => streamstack::commands::dist::run(&args),
+        Command::Upload(args) => streamstack::commands::upload::run(&args),
+        Command::Deploy(args) => streamstack::commands::deploy::run(&args),
+        Command::Destroy(args) => streamstack::commands::destroy::run(&args),
+        Command::Start(args) => streamstack::commands::start::run(&args),
+        Command::Stop(args) => streamstack::commands::stop::run(&args),
+        Command::Status(args) => streamstack::commands::status::run(&args),
+        Command::Produce(args) => streamstack::commands::produce::run(&args),
+        Command::Tail(args) => streamstack::commands::tail::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -87,10 +87,16 @@ async fn deploy(
     let Command::Deploy(args) = parse(&[&["deploy", "kds-kdf-s3", "--yes"], args].concat()) else {
         unreachable!()
     };
-    let plan = streamstack::deploy::prepare(&args).unwrap();
+    let plan = streamstack::commands::deploy::prepare(&args).unwrap();
     let (out, captured) = Printer::capture(mode);
-    let result =
-        streamstack::deploy::deploy(&args, plan, &replay.config, &Polling::immediate(), &out).await;
+    let result = streamstack::commands::deploy::deploy(
+        &args,
+        plan,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await;
     (result, captured)
 }
 
@@ -235,9 +241,10 @@ async fn destroy_is_refused_for_a_protected_stack() {
         unreachable!()
     };
     let (out, captured) = Printer::capture(OutputMode::Text);
-    let err = streamstack::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
-        .await
-        .unwrap_err();
+    let err =
+        streamstack::commands::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
+            .await
+            .unwrap_err();
     assert!(
         format!("{err:#}")
             .starts_with("stack `orders` has termination protection on; turn it off first"),
@@ -397,7 +404,7 @@ async fn expired_credentials_fail_with_one_line_naming_the_profile() {
         unreachable!()
     };
     let (out, _) = Printer::capture(OutputMode::Text);
-    let err = streamstack::status::status(&args, &replay.config, &out)
+    let err = streamstack::commands::status::status(&args, &replay.config, &out)
         .await
         .unwrap_err();
     assert!(
@@ -472,7 +479,7 @@ async fn a_throttled_get_metric_data_does_not_end_the_watch_and_the_next_refresh
         unreachable!()
     };
     let (printer, out) = Printer::capture(OutputMode::Json);
-    streamstack::status::status(&args, &replay.config, &printer)
+    streamstack::commands::status::status(&args, &replay.config, &printer)
         .await
         .unwrap();
     let lines: Vec<Value> = out
@@ -830,7 +837,7 @@ async fn destroy_empty_buckets_reports_per_key_errors_and_stops_after_bounded_ro
     };
     let (out, captured) = Printer::capture(OutputMode::Text);
     let polling = Polling::immediate();
-    let run = streamstack::destroy::destroy(&args, &replay.config, &polling, &out);
+    let run = streamstack::commands::destroy::destroy(&args, &replay.config, &polling, &out);
     let result = tokio::time::timeout(Duration::from_secs(20), run)
         .await
         .expect("item 9: destroy --empty-buckets loops forever on DeleteObjects per-key errors");

@@ -170,11 +170,16 @@ async fn start(replay: &Replay, args: &[&str], mode: OutputMode) -> (anyhow::Res
     let Command::Start(args) = parse(&[&["start", STACK], args, output].concat()) else {
         unreachable!()
     };
-    let request = streamstack::start::request(&args).unwrap();
+    let request = streamstack::commands::start::request(&args).unwrap();
     let (out, captured) = Printer::capture(mode);
-    let result =
-        streamstack::start::start(&args, &request, &replay.config, &Polling::immediate(), &out)
-            .await;
+    let result = streamstack::commands::start::start(
+        &args,
+        &request,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await;
     (result, captured)
 }
 
@@ -187,7 +192,8 @@ async fn stop(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Capture
         unreachable!()
     };
     let (out, captured) = Printer::capture(mode);
-    let result = streamstack::stop::stop(&args, &replay.config, &Polling::immediate(), &out).await;
+    let result =
+        streamstack::commands::stop::stop(&args, &replay.config, &Polling::immediate(), &out).await;
     (result, captured)
 }
 
@@ -899,7 +905,7 @@ async fn a_start_during_a_stop_restores_the_snapshot_the_stop_took() {
 }
 
 /// The service may still say READY just after StartApplication: that is not a failed start
-/// until it has had time to change (`run::TRANSITION_GRACE`).
+/// until it has had time to change (`lifecycle::TRANSITION_GRACE`).
 #[tokio::test]
 async fn ready_just_after_the_start_is_not_yet_a_failure() {
     let mut responses = flink_stack();

@@ -147,7 +147,7 @@ fn watch_json(m: &Moto, stack: &str, extra: &[&str]) -> Vec<Value> {
     lines
 }
 
-/// What a pattern's sink and lag are read from (module docs of src/status/watch.rs).
+/// What a pattern's sink and lag are read from (module docs of src/commands/status/watch/mod.rs).
 struct Expect {
     pattern: &'static str,
     out: (

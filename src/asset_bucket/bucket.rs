@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 
-use crate::aws::describe;
+use crate::aws::{describe, AwsError};
 
 /// Name of the managed asset bucket for an account and region.
 pub fn managed_bucket_name(account: &str, region: &str) -> String {
@@ -25,12 +25,9 @@ pub async fn ensure(
     match s3.head_bucket().bucket(bucket).send().await {
         Ok(_) => return Ok(false),
         Err(e) => {
-            let not_found = e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
-            if !not_found {
-                anyhow::bail!(
-                    "asset bucket `{bucket}` is not accessible: {}",
-                    describe(&e)
-                );
+            let e = AwsError::new(format!("asset bucket `{bucket}` is not accessible"), &e);
+            if !e.is_not_found() {
+                return Err(e.into());
             }
             if !managed {
                 anyhow::bail!("asset bucket `{bucket}` does not exist; create it or omit --bucket to use the managed bucket");

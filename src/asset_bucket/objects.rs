@@ -11,7 +11,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use futures::stream::{self, StreamExt};
 
 use crate::assets::Asset;
-use crate::aws::describe;
+use crate::aws::{describe, AwsError};
 
 /// Objects above this size are uploaded in parts.
 pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
@@ -128,8 +128,12 @@ pub async fn put_if_absent(
     match s3.head_object().bucket(bucket).key(key).send().await {
         Ok(head) if head.content_length() == Some(body.len() as i64) => return Ok(false),
         Ok(_) => {}
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
-        Err(e) => anyhow::bail!("cannot check s3://{bucket}/{key}: {}", describe(&e)),
+        Err(e) => {
+            let e = AwsError::new(format!("cannot check s3://{bucket}/{key}"), &e);
+            if !e.is_not_found() {
+                return Err(e.into());
+            }
+        }
     }
     if body.len() > MULTIPART_THRESHOLD {
         put_multipart(s3, bucket, key, body).await?;

@@ -6,7 +6,8 @@
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag};
 
 use super::{fail, Client, Polling};
-use crate::aws::error_message;
+use crate::aws::{is_no_changes_reason, AwsError};
+use crate::poll::Poller;
 
 /// What the stack will see.
 #[derive(Debug, Clone)]
@@ -75,12 +76,6 @@ pub fn is_security_sensitive(resource_type: &str) -> bool {
         || resource_type.starts_with("AWS::EC2::SecurityGroup")
         || resource_type == "AWS::Lambda::Permission"
         || resource_type == "AWS::SecretsManager::ResourcePolicy"
-}
-
-fn no_changes(reason: &str) -> bool {
-    reason.contains("didn't contain changes")
-        || reason.contains("No updates are to be performed")
-        || reason.contains("does not contain changes")
 }
 
 /// Capabilities a template needs (IAM resources, named IAM resources, macros).
@@ -157,15 +152,16 @@ pub async fn create(
         call = call.tags(Tag::builder().key(k).value(v).build());
     }
     if let Err(e) = call.send().await {
-        if error_message(&e).is_some_and(no_changes) {
-            return Ok(Prepared::NoChanges);
-        }
-        return Err(fail(
+        let e = AwsError::new(
             format!("cannot create a change set for stack `{}`", req.stack_name),
             &e,
-        ));
+        );
+        if e.is_no_changes() {
+            return Ok(Prepared::NoChanges);
+        }
+        return Err(e.into());
     }
-    let mut delay = polling.change_set.first;
+    let mut poller = Poller::new(polling.change_set);
     loop {
         let d = cfn
             .describe_change_set()
@@ -173,7 +169,18 @@ pub async fn create(
             .change_set_name(&name)
             .send()
             .await
-            .map_err(|e| fail(format!("cannot read change set {name}"), &e))?;
+            .map_err(|e| fail(format!("cannot read change set {name}"), &e));
+        let d = match d {
+            Ok(d) => {
+                poller.answered();
+                d
+            }
+            Err(e) if poller.retry_throttled(&e) => {
+                poller.wait().await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         match d.status() {
             Some(ChangeSetStatus::CreateComplete) => {
                 let mut changes = Vec::new();
@@ -216,15 +223,14 @@ pub async fn create(
             }
             Some(ChangeSetStatus::Failed) => {
                 let reason = d.status_reason().unwrap_or("").to_string();
-                if no_changes(&reason) {
+                if is_no_changes_reason(&reason) {
                     delete(cfn, &req.stack_name, &name).await;
                     return Ok(Prepared::NoChanges);
                 }
                 anyhow::bail!("change set for stack `{}` failed: {reason}", req.stack_name);
             }
             _ => {
-                tokio::time::sleep(delay).await;
-                delay = polling.change_set.next(delay);
+                poller.wait().await;
             }
         }
     }
@@ -272,9 +278,9 @@ mod tests {
 
     #[test]
     fn no_change_reasons_of_aws_and_moto_are_recognised() {
-        assert!(no_changes("The submitted information didn't contain changes. Submit different information to create a change set."));
-        assert!(no_changes("No updates are to be performed."));
-        assert!(!no_changes("Template format error"));
+        assert!(is_no_changes_reason("The submitted information didn't contain changes. Submit different information to create a change set."));
+        assert!(is_no_changes_reason("No updates are to be performed."));
+        assert!(!is_no_changes_reason("Template format error"));
     }
 
     #[test]

@@ -1,15 +1,13 @@
-//! Stack events: reading them (DescribeStackEvents), following them live until the stack
-//! settles, a plain model of them, and how they are shown (one line each on a pipe, JSON lines
-//! with `--output json`, colored status on a TTY).
+//! Stack events: reading them (DescribeStackEvents), a plain model of them, and how they are
+//! shown (one line each on a pipe, JSON lines with `--output json`, colored status on a TTY).
+//! Following an operation live is [`super::follow`].
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_smithy_types::date_time::Format;
 use serde::{Deserialize, Serialize};
 
-use super::stack::{describe_stack, StackState};
-use super::{does_not_exist, fail, Client, Polling};
+use super::{unless_missing, Client};
 use crate::output::{OutputMode, Printer};
 
 /// One CloudFormation stack event.
@@ -91,9 +89,13 @@ pub async fn stack_events(
             .await;
         let page = match page {
             Ok(p) => p,
-            // A stack deleted a moment ago has no events to read any more.
-            Err(e) if does_not_exist(&e) => return Ok(out),
-            Err(e) => return Err(fail(format!("cannot read events of stack `{name}`"), &e)),
+            Err(e) => {
+                return match unless_missing(format!("cannot read events of stack `{name}`"), &e) {
+                    Some(err) => Err(err),
+                    // A stack deleted a moment ago has no events to read any more.
+                    None => Ok(out),
+                };
+            }
         };
         for e in page.stack_events() {
             out.push(StackEvent {
@@ -119,51 +121,19 @@ pub async fn stack_events(
     }
 }
 
-fn instant(ts: &str) -> Option<(i64, u32)> {
+/// The instant of an RFC 3339 timestamp (seconds, nanoseconds), to compare event times.
+pub fn instant(ts: &str) -> Option<(i64, u32)> {
     aws_smithy_types::DateTime::from_str(ts, Format::DateTime)
         .ok()
         .map(|t| (t.secs(), t.subsec_nanos()))
 }
 
-/// Follows the stack's events from `since` (RFC 3339) until its status settles; prints each new
-/// event once; returns the final state and the events of this operation in chronological order.
-pub async fn follow(
-    cfn: &Client,
-    name: &str,
-    since: &str,
-    out: &Printer,
-    polling: &Polling,
-) -> anyhow::Result<(StackState, Vec<StackEvent>)> {
-    let since = instant(since).unwrap_or((0, 0));
-    let mut seen = HashSet::new();
-    let mut all = Vec::new();
-    let mut delay = polling.stack.first;
-    loop {
-        let state = describe_stack(cfn, name).await?;
-        let mut fresh: Vec<StackEvent> = stack_events(cfn, name, 200)
-            .await?
-            .into_iter()
-            .filter(|e| {
-                instant(&e.timestamp).is_some_and(|t| t >= since) && seen.insert(e.event_id.clone())
-            })
-            .collect();
-        fresh.reverse();
-        for e in &fresh {
-            match out.mode() {
-                OutputMode::Json => out.out(&json_line(e)),
-                OutputMode::Text => out.err(&line(e, out.tty())),
-            }
-        }
-        all.extend(fresh);
-        match state {
-            // A deleted stack disappears from DescribeStacks.
-            None => return Ok((StackState::deleted(), all)),
-            Some(s) if is_terminal(&s.status) => return Ok((s, all)),
-            Some(_) => {
-                tokio::time::sleep(delay).await;
-                delay = polling.stack.next(delay);
-            }
-        }
+/// Shows one event of an operation being followed: a JSON line on stdout with `--output json`,
+/// else a line on stderr (colored on a terminal).
+pub fn print(out: &Printer, e: &StackEvent) {
+    match out.mode() {
+        OutputMode::Json => out.out(&json_line(e)),
+        OutputMode::Text => out.err(&line(e, out.tty())),
     }
 }
 

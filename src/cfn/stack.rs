@@ -1,10 +1,7 @@
-//! A stack: its state, parameters and outputs (DescribeStacks), deleting it (DeleteStack, followed until it
-//! is gone), its resources (ListStackResources), termination protection
+//! A stack: its state, parameters and outputs (DescribeStacks), deleting it (DeleteStack), its resources (ListStackResources), termination protection
 //! (UpdateTerminationProtection) and its stack policy (SetStackPolicy).
 
-use super::events::{self, StackEvent};
-use super::{does_not_exist, fail, Client, Polling};
-use crate::output::Printer;
+use super::{fail, unless_missing, Client};
 
 /// A stack's current state.
 #[derive(Debug, Clone)]
@@ -75,25 +72,21 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
                 parameters,
             }
         })),
-        Err(e) if does_not_exist(&e) => Ok(None),
-        Err(e) => Err(fail(format!("cannot read stack `{name}`"), &e)),
+        Err(e) => match unless_missing(format!("cannot read stack `{name}`"), &e) {
+            Some(err) => Err(err),
+            None => Ok(None),
+        },
     }
 }
 
-/// Deletes the stack and follows the deletion until the stack settles or disappears.
-pub async fn delete_and_follow(
-    cfn: &Client,
-    name: &str,
-    out: &Printer,
-    polling: &Polling,
-) -> anyhow::Result<(StackState, Vec<StackEvent>)> {
-    let since = events::now_rfc3339();
+/// Deletes the stack (DeleteStack); [`super::follow::delete_and_follow`] follows the deletion.
+pub async fn delete(cfn: &Client, name: &str) -> anyhow::Result<()> {
     cfn.delete_stack()
         .stack_name(name)
         .send()
         .await
         .map_err(|e| fail(format!("cannot delete stack `{name}`"), &e))?;
-    events::follow(cfn, name, &since, out, polling).await
+    Ok(())
 }
 
 /// Deletes the empty stack (REVIEW_IN_PROGRESS) that CreateChangeSet made for a new stack;

@@ -4,7 +4,7 @@
 //! - [`application`]: a stack's application (found from its resources), its state
 //!   (DescribeApplication), its snapshots, StartApplication and StopApplication, and the
 //!   service's own error for a failed operation (DescribeApplicationOperation);
-//! - [`run`]: starting and stopping it and following its status live until it settles;
+//! - [`lifecycle`]: the application lifecycle: starting and stopping it and following its status live until it settles;
 //! - [`log`]: the application's CloudWatch log since the start (FilterLogEvents), and the root
 //!   cause of a failed start read from it.
 //!
@@ -12,7 +12,7 @@
 //! that replay recorded responses.
 
 pub mod application;
+pub mod lifecycle;
 pub mod log;
-pub mod run;
 
 pub use aws_sdk_kinesisanalyticsv2::Client;

@@ -22,7 +22,8 @@
 //! machine, copies it to `<target>/streamstack-assets/<function>-<arch>/bootstrap`
 //! and writes `<target>/streamstack-assets/<function>-<arch>.zip`.
 
-use crate::deps::{self, MissingTool};
+pub use crate::artifact::{Artifact, BuildError};
+use crate::deps;
 use crate::functions::{Arch, Function, FUNCTIONS};
 use crate::package::{self, PackageError};
 use crate::paths;
@@ -30,67 +31,6 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use thiserror::Error;
-
-/// Why a build failed.
-#[derive(Debug, Error)]
-pub enum BuildError {
-    /// A toolchain piece is missing; the message is the one-line install hint.
-    #[error(transparent)]
-    Missing(#[from] MissingTool),
-    /// `cargo build` could not be started.
-    #[error("could not run cargo: {0}")]
-    Spawn(std::io::Error),
-    /// Maven failed to build the Flink jobs.
-    #[error("mvn package of the Flink jobs (assets/flink-jobs) failed ({status}); `cargo xtask check-deps` checks the JDK and Maven")]
-    Maven {
-        /// Its exit status.
-        status: std::process::ExitStatus,
-    },
-    /// Reading or writing a build output failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// `cargo build` failed.
-    #[error("cargo build -p {package} failed ({status}); if a linker or C compiler is missing, `cargo xtask check-deps` says what to install")]
-    Cargo {
-        /// The package being built.
-        package: String,
-        /// Its exit status.
-        status: std::process::ExitStatus,
-    },
-    /// Packaging failed or the binary is not a static ELF.
-    #[error("{function} ({arch}): {source}")]
-    Package {
-        /// Function package name.
-        function: String,
-        /// Architecture.
-        arch: Arch,
-        /// What went wrong.
-        source: PackageError,
-    },
-}
-
-/// One packaged asset (a function's `bootstrap`, the EC2 producer, a Flink job's jar).
-#[derive(Debug, Clone)]
-pub struct Artifact {
-    /// Function package name, `producer`, or the Flink job's Maven module.
-    pub name: String,
-    /// The architecture (`None` for a jar).
-    pub arch: Option<Arch>,
-    /// The zip (or jar) written.
-    pub zip: PathBuf,
-    /// Size of the zip in bytes.
-    pub zip_size: u64,
-    /// Size of the unzipped `bootstrap` in bytes (of the jar itself for a Flink job).
-    pub binary_size: u64,
-    /// Hex SHA-256 of the zip.
-    pub sha256: String,
-}
 
 /// Timing and results of a build.
 #[derive(Debug, Clone)]

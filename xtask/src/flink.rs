@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::build::{Artifact, BuildError};
+use crate::artifact::{Artifact, BuildError};
 use crate::deps;
 use crate::package;
 use crate::paths;

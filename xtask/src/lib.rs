@@ -11,9 +11,12 @@
 //!   KPL-aggregated record) for the harness tests and the benchmark.
 //! * [`bench`]: the cold-start benchmark on top of the harness.
 //! * [`flink`]: the Flink jobs of patterns 2 and 4, built with Maven into the same folder.
+//! * [`artifact`]: what a build produces and why it fails, shared by `build` and `flink`
+//!   (so that neither imports the other's types: `build` calls `flink`, not back).
 //! * [`fare_front`]: a local stand-in for API Gateway in front of the fare endpoint
 //!   (SigV4 and API key checks, proxy events, injected failures) for the Flink job's tests.
 
+pub mod artifact;
 pub mod bench;
 pub mod build;
 pub mod deps;

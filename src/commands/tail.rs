@@ -19,7 +19,7 @@ use kinesis_producer::kinesis::StreamRef;
 use kpl_aggregation::{deaggregate_bytes, DeaggregatedRecord};
 use tokio::sync::{mpsc, watch};
 
-use crate::aws::{describe, AwsArgs};
+use crate::aws::{describe, AwsArgs, AwsError};
 use crate::output::{OutputArgs, OutputMode};
 
 /// Where to start reading.
@@ -250,14 +250,14 @@ async fn read_shard(
         {
             Ok(out) => out,
             Err(e) => {
-                let text = describe(&e);
-                if text.contains("ProvisionedThroughputExceeded") || text.contains("Throttl") {
+                let e = AwsError::new(format!("cannot read {shard}"), &e);
+                if e.is_throttling() {
                     pause = (pause * 2).min(Duration::from_secs(5));
                     tokio::time::sleep(pause).await;
                     iterator = Some(it);
                     continue;
                 }
-                return Err(format!("cannot read {shard}: {text}"));
+                return Err(e.to_string());
             }
         };
         pause = Duration::from_millis(200);

@@ -1,7 +1,6 @@
 //! `streamstack status STACK`: status (and the Flink application's), outputs, the last events and
 //! the state of the stack's alarms; with `--watch`, live figures from CloudWatch ([`watch`]).
 
-pub mod figures;
 pub mod watch;
 
 use std::io::IsTerminal;
@@ -63,7 +62,7 @@ pub fn watch_options(args: &StatusArgs) -> anyhow::Result<watch::Options> {
     let since_secs = args
         .since
         .as_deref()
-        .map(figures::parse_duration)
+        .map(watch::series::parse_duration)
         .transpose()
         .map_err(|e| UsageError(format!("--since: {e}")))?;
     Ok(watch::Options {

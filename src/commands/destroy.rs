@@ -7,8 +7,8 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use clap::Args;
 
-use crate::aws::{describe, AwsArgs};
-use crate::cfn::{events, root_cause, stack, Client, Polling};
+use crate::aws::{describe, AwsArgs, AwsError};
+use crate::cfn::{events, follow, root_cause, stack, Client, Polling};
 use crate::error::UsageError;
 use crate::output::{OutputArgs, OutputMode, Printer};
 
@@ -89,7 +89,8 @@ async fn delete(
             ));
         }
     }
-    let (state, evs) = stack::delete_and_follow(&cfn, name, out, polling).await?;
+    let (state, evs) =
+        follow::delete_and_follow(&cfn, name, polling, |e| events::print(out, e)).await?;
     if events::is_failure(&state.status) {
         for l in root_cause::explain_failure(&cfn, name, &evs, &state).await {
             out.err(&l);
@@ -133,10 +134,13 @@ pub async fn empty_bucket(
             .await
         {
             Ok(p) => p,
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
-                return Ok(total)
+            Err(e) => {
+                let e = AwsError::new(format!("cannot list s3://{bucket}"), &e);
+                if e.is_not_found() {
+                    return Ok(total);
+                }
+                return Err(e.into());
             }
-            Err(e) => anyhow::bail!("cannot list s3://{bucket}: {}", describe(&e)),
         };
         let mut ids = Vec::new();
         for v in page.versions() {

@@ -5,7 +5,7 @@
 //! plan (a change set, see [`crate::cfn::change_set`], shown with the parameters whose value
 //! changes), set the stack policy of a CodePipeline parameter file, execute the change set and
 //! follow the events, report, and with `--start` start the Flink application
-//! ([`crate::flink::run`]). The CloudFormation calls are in [`crate::cfn`].
+//! ([`crate::flink::lifecycle`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
 pub mod params;
@@ -21,9 +21,9 @@ use clap::Args;
 use crate::aws::AwsArgs;
 use crate::cfn::change_set::{self, Change, ChangeSetRequest, Prepared};
 use crate::cfn::stack::{self, StackState};
-use crate::cfn::{events, root_cause, Client, Polling};
+use crate::cfn::{events, follow, root_cause, Client, Polling};
 use crate::error::UsageError;
-use crate::flink::run::StartRequest;
+use crate::flink::lifecycle::StartRequest;
 use crate::output::{OutputArgs, OutputMode, Printer};
 use crate::pattern::{parse_override, Manifest};
 use crate::render::{render_manifest, RenderOptions};
@@ -271,7 +271,8 @@ pub async fn deploy(
                 wait: true,
                 settle: std::time::Duration::from_secs(args.settle),
             };
-            crate::flink::run::start(config, &args.stack_name, &request, polling, out).await?;
+            crate::flink::lifecycle::start(config, &args.stack_name, &request, polling, out)
+                .await?;
         }
         Ok(())
     }
@@ -387,7 +388,8 @@ async fn resolve_stack(
             &format!("deleting {name} (ROLLBACK_COMPLETE) before creating it again"),
             serde_json::json!({}),
         );
-        let (state, _) = stack::delete_and_follow(cfn, name, out, polling).await?;
+        let (state, _) =
+            follow::delete_and_follow(cfn, name, polling, |e| events::print(out, e)).await?;
         if state.status != "DELETE_COMPLETE" {
             anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
         }
@@ -576,7 +578,8 @@ async fn execute_and_follow(
 ) -> anyhow::Result<StackState> {
     let since = events::now_rfc3339();
     change_set::execute(cfn, name, cs_name).await?;
-    let (state, evs) = events::follow(cfn, name, &since, out, polling).await?;
+    let (state, evs) =
+        follow::follow(cfn, name, &since, polling, |e| events::print(out, e)).await?;
     if events::is_failure(&state.status) {
         let lines = root_cause::explain_failure(cfn, name, &evs, &state).await;
         match out.mode() {

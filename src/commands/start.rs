@@ -1,5 +1,5 @@
 //! `streamstack start STACK`: start the stack's Flink application and follow it to `RUNNING`
-//! (see [`crate::flink::run`]); a failed start prints its root cause.
+//! (see [`crate::flink::lifecycle`]); a failed start prints its root cause.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use clap::Args;
 use crate::aws::AwsArgs;
 use crate::cfn::Polling;
 use crate::error::UsageError;
-use crate::flink::run::{self, StartRequest};
+use crate::flink::lifecycle::{self, StartRequest};
 use crate::output::{OutputArgs, Printer};
 
 /// Arguments of `streamstack start`.
@@ -68,7 +68,7 @@ pub async fn start(
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<()> {
-    run::start(config, &args.stack, request, polling, out)
+    lifecycle::start(config, &args.stack, request, polling, out)
         .await
         .map_err(|e| crate::aws::name_profile(e, &args.aws))
 }

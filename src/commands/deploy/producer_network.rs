@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{Filter, Subnet};
 
-use crate::aws::sdk_error;
+use crate::aws::{sdk_error, AwsError};
 use crate::error::UsageError;
 use crate::output::Printer;
 
@@ -106,13 +106,15 @@ pub async fn complete(
         (None, Some(id)) => {
             let found = match ec2.describe_subnets().subnet_ids(id).send().await {
                 Ok(o) => o.subnets().first().cloned(),
-                Err(e)
-                    if crate::aws::error_code(&e)
-                        .is_some_and(|c| c.starts_with("InvalidSubnetID")) =>
-                {
+                Err(e) => {
+                    let e = AwsError::new(format!("cannot read subnet {id}"), &e);
+                    // EC2 answers InvalidSubnetID.NotFound (or .Malformed) for a subnet it
+                    // does not know.
+                    if !e.code().is_some_and(|c| c.starts_with("InvalidSubnetID")) {
+                        return Err(e.into());
+                    }
                     None
                 }
-                Err(e) => return Err(sdk_error(format!("cannot read subnet {id}"), &e)),
             };
             let Some(s) = found else {
                 return Err(UsageError(format!(

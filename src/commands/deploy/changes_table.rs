@@ -2,11 +2,11 @@
 //! widen permissions or network access.
 
 use crate::cfn::change_set::Change;
-use crate::deploy::params::ParamChange;
+use crate::commands::deploy::params::ParamChange;
 
 /// Renders the parameters an update changes: `NAME  OLD -> NEW`, `-` for a parameter the stack
 /// does not have yet, `(removed)` for one the new template no longer has, `(default)` after a
-/// template default; NoEcho values arrive as `****` (see [`crate::deploy::params::changes`]).
+/// template default; NoEcho values arrive as `****` (see [`crate::commands::deploy::params::changes`]).
 pub fn render_parameters(changes: &[ParamChange]) -> String {
     let width = changes
         .iter()

@@ -1,4 +1,4 @@
-//! Starting and stopping a stack's Flink application and following its status until it settles
+//! The application lifecycle: starting and stopping a stack's Flink application and following its status until it settles
 //! (`STARTING` -> `RUNNING`, `STOPPING` -> `READY`): a live line on a terminal, one line per
 //! change in a log, JSON lines with `--output json`. After a start reaches `RUNNING`, the job's
 //! log is watched for a settle period: a job that restarts in a loop is a failed start. A failed
@@ -12,8 +12,8 @@ use aws_config::SdkConfig;
 use super::application::{self, Application, Restore};
 use super::log::{self, LogStream};
 use super::Client;
-use crate::cfn::Polling;
 use crate::output::{OutputMode, Printer};
+use crate::poll::{Poller, Polling};
 
 /// How a start is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,17 +39,6 @@ pub const RESTART_LOOP: usize = 2;
 
 /// Most log events read for the root cause and the restart count.
 const LOG_EVENTS: usize = 10_000;
-
-/// Error codes that mean "slow down": the poll is repeated, not failed.
-/// (`LimitExceededException` is not one: in this API it means a quota is reached.)
-const THROTTLED: [&str; 3] = [
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "Throttling",
-];
-
-/// Consecutive throttled polls tolerated (each already retried by the SDK) before failing.
-const THROTTLED_POLLS: u32 = 10;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -148,17 +137,15 @@ async fn follow(
     view: &mut StatusView<'_>,
     leaving: Option<&str>,
 ) -> anyhow::Result<Application> {
-    let mut delay = polling.application.first;
-    let mut throttled = 0;
-    let started = Instant::now();
+    let mut poller = Poller::new(polling.application).until(FOLLOW_LIMIT);
     let mut moved = false;
     loop {
         match application::describe(client, name).await {
             Ok(app) => {
-                throttled = 0;
+                poller.answered();
                 let before_the_change = !moved
                     && leaving == Some(app.status.as_str())
-                    && started.elapsed() < TRANSITION_GRACE;
+                    && poller.elapsed() < TRANSITION_GRACE;
                 if !before_the_change {
                     moved = true;
                     view.show(&app.status);
@@ -167,29 +154,19 @@ async fn follow(
                     }
                 }
             }
-            Err(e) if is_throttled(&e) && throttled < THROTTLED_POLLS => {
-                throttled += 1;
+            Err(e) if poller.retry_throttled(&e) => {
                 view.note(&format!("(throttled: {e:#}; polling again)"));
             }
             Err(e) => return Err(e),
         }
-        if started.elapsed() > FOLLOW_LIMIT {
+        if !poller.wait().await {
             anyhow::bail!(
                 "application {name} is still {} after {} minutes; it goes on: see `streamstack status`",
                 view.last.as_deref().unwrap_or("changing"),
                 FOLLOW_LIMIT.as_secs() / 60
             );
         }
-        tokio::time::sleep(delay).await;
-        delay = polling.application.next(delay);
     }
-}
-
-/// Whether a call failed with a throttling code (the one-line errors of
-/// [`crate::aws::sdk_error`] read `context: Code: message`).
-fn is_throttled(e: &anyhow::Error) -> bool {
-    let text = format!("{e:#}");
-    THROTTLED.iter().any(|c| text.contains(&format!(": {c}:")))
 }
 
 /// Starts the Flink application of `stack` (see [`start_application`]).
@@ -321,7 +298,6 @@ async fn settle(
     let client = Client::new(config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     let stream = app.log_stream_arn.as_deref().and_then(LogStream::from_arn);
-    let deadline = Instant::now() + request.settle;
     if !request.settle.is_zero() {
         view.note(&format!(
             "watching the job's log for restarts for {} s (--settle)",
@@ -329,6 +305,7 @@ async fn settle(
         ));
     }
     let pause = polling.application.max.max(Duration::from_millis(500));
+    let mut poller = Poller::new(crate::poll::Backoff::fixed(pause)).until(request.settle);
     let mut log_error_shown = false;
     loop {
         if let Some(stream) = &stream {
@@ -356,15 +333,16 @@ async fn settle(
                 let why = format!("it went back to {}", a.status);
                 return Err(explain(config, &a, operation, since_ms, &why, view.out).await);
             }
-            Ok(a) => view.show(&a.status),
-            Err(e) if is_throttled(&e) => {}
+            Ok(a) => {
+                poller.answered();
+                view.show(&a.status);
+            }
+            Err(e) if poller.retry_throttled(&e) => {}
             Err(e) => return Err(e),
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if !poller.wait().await {
             return Ok(());
         }
-        tokio::time::sleep(left.min(pause)).await;
     }
 }
 

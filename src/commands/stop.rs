@@ -1,5 +1,5 @@
 //! `streamstack stop STACK`: stop the stack's Flink application and follow it to `READY` (see
-//! [`crate::flink::run`]).
+//! [`crate::flink::lifecycle`]).
 
 use aws_config::SdkConfig;
 use clap::Args;
@@ -41,7 +41,7 @@ pub async fn stop(
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<()> {
-    crate::flink::run::stop(config, &args.stack, args.force, polling, out)
+    crate::flink::lifecycle::stop(config, &args.stack, args.force, polling, out)
         .await
         .map_err(|e| crate::aws::name_profile(e, &args.aws))
 }

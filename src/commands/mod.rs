@@ -1,0 +1,15 @@
+//! The commands: one module per subcommand, each with its clap arguments beside its
+//! implementation. Commands use the libraries (`pattern`, `render`, `cfn`, `flink`,
+//! `asset_bucket`, `aws`, `poll`, `output` ...) and never each other; only [`crate::cli`] and
+//! `main` see every command.
+
+pub mod deploy;
+pub mod destroy;
+pub mod dist;
+pub mod produce;
+pub mod start;
+pub mod status;
+pub mod stop;
+pub mod synth;
+pub mod tail;
+pub mod upload;
