@@ -44,34 +44,33 @@ import java.time.Duration;
 public final class StockMaxPriceJob {
     private StockMaxPriceJob() {}
 
+    public static final String JOB_NAME = "stock-max-price";
+
     /** Records behind the watermark for all of their windows. */
     public static final OutputTag<Stock> LATE = new OutputTag<>("late-stocks", Types.POJO(Stock.class));
 
     static final TypeInformation<Stock> STOCK = Types.POJO(Stock.class);
     static final TypeInformation<WindowMax> WINDOW_MAX = Types.POJO(WindowMax.class);
 
-    /** The job's settings from its properties. */
-    public static final class Settings implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public final String outputPath;
-        public final Duration maxOutOfOrderness;
-        public final Duration idleTimeout;
-        public final Duration windowSize;
-        public final Duration windowSlide;
-
-        public Settings(String outputPath, Duration maxOutOfOrderness, Duration idleTimeout, Duration windowSize,
-                Duration windowSlide) {
-            this.outputPath = outputPath;
-            this.maxOutOfOrderness = maxOutOfOrderness;
-            this.idleTimeout = idleTimeout;
-            this.windowSize = windowSize;
-            this.windowSlide = windowSlide;
+    /**
+     * The job's settings from its properties.
+     *
+     * @param outputPath the folder URI results and errors are written under
+     * @param maxOutOfOrderness the watermark's bound
+     * @param idleTimeout a split without records for this long stops holding the watermark back
+     * @param windowSize the sliding windows' size
+     * @param windowSlide the sliding windows' slide
+     */
+    public record Settings(String outputPath, Duration maxOutOfOrderness, Duration idleTimeout, Duration windowSize,
+            Duration windowSlide) implements Serializable {
+        public Settings {
             if (windowSize.isZero() || windowSlide.isZero() || windowSlide.compareTo(windowSize) > 0) {
                 throw new IllegalArgumentException("properties WindowSizeSeconds and WindowSlideSeconds must be > 0 "
                         + "with the slide at most the size, got " + windowSize.toSeconds() + " and " + windowSlide.toSeconds());
             }
         }
 
+        /** Reads and checks the settings; the message of the exception is the one line to show. */
         public static Settings from(JobProperties p) {
             return new Settings(
                     OutputPaths.of(p),
@@ -85,18 +84,21 @@ public final class StockMaxPriceJob {
     public static void main(String[] args) throws Exception {
         JobProperties props = JobProperties.load(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        LocalRun.configure(env, props);
         build(env, props);
-        env.execute("stock-max-price");
+        env.execute(JOB_NAME);
     }
 
-    /** The whole job from its properties: Kinesis source, pipeline, sinks (checkpointing and parallelism for local runs only). */
+    /**
+     * The whole job from its properties: Kinesis source, pipeline, sinks (checkpointing and parallelism are
+     * {@link LocalRun}'s, set by {@link #main} for local runs only).
+     */
     public static void build(StreamExecutionEnvironment env, JobProperties props) {
         Settings settings = Settings.from(props);
-        LocalRun.configure(env, props);
         DataStream<Parsed<Stock>> parsed = env
                 .fromSource(KinesisSources.parsed(props, new StockParser(), STOCK), watermarks(settings), "Kinesis source")
                 .uid("kinesis-source");
-        sinks(pipeline(parsed, settings), settings.outputPath);
+        sinks(pipeline(parsed, settings), settings.outputPath());
     }
 
     /**
@@ -104,21 +106,18 @@ public final class StockMaxPriceJob {
      * Bad records carry no event time and do not move the watermark.
      */
     public static WatermarkStrategy<Parsed<Stock>> watermarks(Settings s) {
-        return WatermarkStrategy.<Parsed<Stock>>forBoundedOutOfOrderness(s.maxOutOfOrderness)
+        return WatermarkStrategy.<Parsed<Stock>>forBoundedOutOfOrderness(s.maxOutOfOrderness())
                 .withTimestampAssigner((p, ts) -> p.isOk() ? p.getValue().getEventTimeMillis() : Long.MIN_VALUE)
-                .withIdleness(s.idleTimeout);
+                .withIdleness(s.idleTimeout());
     }
 
-    /** The job's two outputs. */
-    public static final class Outputs {
-        public final DataStream<WindowMax> results;
-        public final DataStream<BadRecord> errors;
-
-        Outputs(DataStream<WindowMax> results, DataStream<BadRecord> errors) {
-            this.results = results;
-            this.errors = errors;
-        }
-    }
+    /**
+     * The job's two outputs.
+     *
+     * @param results one maximum per window and ticker
+     * @param errors bad and late records
+     */
+    public record Outputs(DataStream<WindowMax> results, DataStream<BadRecord> errors) {}
 
     /** The whole pipeline after the source (timestamps and watermarks already assigned). */
     public static Outputs pipeline(DataStream<Parsed<Stock>> parsed, Settings s) {
@@ -135,7 +134,7 @@ public final class StockMaxPriceJob {
     public static SingleOutputStreamOperator<WindowMax> windowMaxima(DataStream<Stock> stocks, Settings s) {
         return stocks
                 .keyBy(Stock::getTicker, Types.STRING)
-                .window(SlidingEventTimeWindows.of(s.windowSize, s.windowSlide))
+                .window(SlidingEventTimeWindows.of(s.windowSize(), s.windowSlide()))
                 .sideOutputLateData(LATE)
                 .aggregate(new MaxPrice(), new EmitWindow(), Types.DOUBLE, Types.DOUBLE, WINDOW_MAX)
                 .uid("max-price-window")
@@ -144,10 +143,10 @@ public final class StockMaxPriceJob {
 
     /** Writes the results and errors sinks. */
     public static void sinks(Outputs o, String outputPath) {
-        o.results.sinkTo(JsonLines.results(outputPath, StockMaxPriceJob::resultJson, WindowMax::getWindowStart))
+        o.results().sinkTo(JsonLines.results(outputPath, StockMaxPriceJob::resultJson, WindowMax::getWindowStart))
                 .uid("results-sink")
                 .name("Results");
-        o.errors.sinkTo(JsonLines.errors(outputPath)).uid("errors-sink").name("Errors");
+        o.errors().sinkTo(JsonLines.errors(outputPath)).uid("errors-sink").name("Errors");
     }
 
     /** {@code {"ticker":"AMZN","max_price":99.12,"window_start":"...Z","window_end":"...Z"}}. */

@@ -110,7 +110,7 @@ class StockMaxPriceBenchTest {
                 .map(new MakeAggregate(), org.apache.flink.api.common.typeinfo.TypeInformation.of(Record.class))
                 .flatMap(new Deserialize(), Parsed.typeInfo(StockMaxPriceJob.STOCK))
                 .assignTimestampsAndWatermarks(StockMaxPriceJob.watermarks(settings));
-        StockMaxPriceJob.sinks(StockMaxPriceJob.pipeline(parsed, settings), settings.outputPath);
+        StockMaxPriceJob.sinks(StockMaxPriceJob.pipeline(parsed, settings), settings.outputPath());
         JobExecutionResult result = env.execute("stock-max-price-bench-p" + parallelism);
         return result.getNetRuntime() / 1000.0;
     }

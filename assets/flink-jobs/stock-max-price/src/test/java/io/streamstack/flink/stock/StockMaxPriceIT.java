@@ -1,6 +1,7 @@
 package io.streamstack.flink.stock;
 
 import io.streamstack.flink.common.JobProperties;
+import io.streamstack.flink.common.LocalRun;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.testing.MotoEmulator;
 
@@ -120,7 +121,9 @@ class StockMaxPriceIT {
         props.putAll(extra);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none"));
-        StockMaxPriceJob.build(env, JobProperties.of(props, true)); // what main() runs, on properties of a local run
+        JobProperties jobProps = JobProperties.of(props, true);
+        LocalRun.configure(env, jobProps); // what main() runs, on properties of a local run
+        StockMaxPriceJob.build(env, jobProps);
         return env.executeAsync("stock-max-price-it");
     }
 

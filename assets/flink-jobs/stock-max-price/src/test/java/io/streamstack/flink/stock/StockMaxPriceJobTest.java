@@ -142,9 +142,9 @@ class StockMaxPriceJobTest {
         // Issue 19, defect 8: the FileSink's exactly-once commit needs the Hadoop S3 file system (s3a://).
         StockMaxPriceJob.Settings s = StockMaxPriceJob.Settings.from(io.streamstack.flink.common.JobProperties.of(
                 Map.of("OutputBucketName", "stock-output-123"), false));
-        assertThat(s.outputPath).as("defect 8: the FileSink path built from OutputBucketName").isEqualTo("s3a://stock-output-123");
+        assertThat(s.outputPath()).as("defect 8: the FileSink path built from OutputBucketName").isEqualTo("s3a://stock-output-123");
         StockMaxPriceJob.Settings p = StockMaxPriceJob.Settings.from(io.streamstack.flink.common.JobProperties.of(
                 Map.of("OutputPath", "s3://stock-output-123"), false));
-        assertThat(p.outputPath).as("defect 8: an s3:// OutputPath is written as s3a://").isEqualTo("s3a://stock-output-123");
+        assertThat(p.outputPath()).as("defect 8: an s3:// OutputPath is written as s3a://").isEqualTo("s3a://stock-output-123");
     }
 }

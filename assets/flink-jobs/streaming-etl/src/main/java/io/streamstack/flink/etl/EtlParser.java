@@ -42,12 +42,12 @@ public final class EtlParser implements RecordParser<EtlRecord> {
     private transient BinaryEncoder encoder;
 
     public EtlParser(EtlSettings s) {
-        this(s.eventTimeField, s.hasFileSink() ? s.partitionFields : List.of(), s.hasKafkaSink() ? s.outputKafkaKeyField : null,
-                s.hasKinesisSink() ? s.outputPartitionKeyField : null,
+        this(s.eventTimeField(), s.hasFileSink() ? s.partitionFields() : List.of(), s.hasKafkaSink() ? s.outputKafkaKeyField() : null,
+                s.hasKinesisSink() ? s.outputPartitionKeyField() : null,
                 s.hasKinesisSink() ? KinesisOutput.MAX_RECORD_BYTES - 4 * KinesisOutput.MAX_KEY_CHARS : Long.MAX_VALUE,
-                s.needsJson(), s.hasFileSink() && s.outputFormat == EtlSettings.Format.PARQUET ? s.outputSchema : null);
+                s.needsJson(), s.hasFileSink() && s.outputFormat() == EtlSettings.Format.PARQUET ? s.outputSchema() : null);
         if (s.hasOpenSearchSink()) {
-            openSearch(s.outputOpenSearchIndexField, s.outputOpenSearchIdField);
+            openSearch(s.outputOpenSearchIndexField(), s.outputOpenSearchIdField());
         }
     }
 

@@ -26,9 +26,59 @@ import java.util.regex.Pattern;
  * The streaming-etl job's settings, read and checked from its properties at start: exactly one source (a
  * Kinesis stream or a Kafka topic), at least one sink, and every value in range. Each misconfiguration is one
  * {@link IllegalArgumentException} whose message names the property, the bad value and what is allowed.
+ *
+ * @param inputStreamArn {@code InputStreamArn} (Kinesis source), else null.
+ * @param inputKafkaBootstrapServers {@code InputKafkaBootstrapServers} (Kafka source), else null.
+ * @param inputKafkaGroupId {@code InputKafkaGroupId} (default {@code streaming-etl}).
+ * @param inputKafkaStartingOffsets {@code InputKafkaStartingOffsets}: {@code earliest} (default), {@code latest} or {@code timestamp:<epoch ms>}.
+ * @param inputKafkaStartingTimestamp The epoch millis of {@code timestamp:<ms>}, else -1.
+ * @param eventTimeField {@code EventTimeField} (default {@code pickup_datetime}): ISO-8601 text or epoch millis.
+ * @param outputPath {@code OutputPath} (S3 sink and errors folder), else null: {@code s3a://}, {@code s3://} (written as s3a) or {@code file://}.
+ * @param outputSchema The Avro schema of the Parquet files (JSON), {@code OutputSchema} or the taxi records' schema.
+ * @param partitionFields {@code PartitionFields}: payload fields after {@code year=/month=/day=/hour=}, in order.
+ * @param outputKafkaKeyField {@code OutputKafkaKeyField}: the payload field whose value is the record key, else null (no key).
+ * @param outputStreamArn {@code OutputStreamArn} (Kinesis sink), else null.
+ * @param outputPartitionKeyField {@code OutputPartitionKeyField}: the payload field whose value is the Kinesis partition key, else null (random).
+ * @param awsProperties Every {@code aws.*} property (the Kinesis clients' region, endpoint, credentials).
+ * @param outputOpenSearchEndpoint {@code OutputOpenSearchEndpoint} (OpenSearch sink), else null.
+ * @param outputOpenSearchIndex {@code OutputOpenSearchIndex} (default {@code streaming-etl}): the index, or the one for records without an index field.
+ * @param kafkaClientProperties Every {@code kafka.*} property without its prefix.
  */
-public final class EtlSettings implements Serializable {
-    private static final long serialVersionUID = 1L;
+public record EtlSettings(
+        SourceKind source,
+        String inputStreamArn,
+        String inputKafkaBootstrapServers,
+        String inputKafkaTopic,
+        String inputKafkaGroupId,
+        String inputKafkaStartingOffsets,
+        long inputKafkaStartingTimestamp,
+        int maxRecordBytes,
+        String eventTimeField,
+        Duration maxOutOfOrderness,
+        Duration idleTimeout,
+        String outputPath,
+        Format outputFormat,
+        String outputSchema,
+        List<String> partitionFields,
+        String outputKafkaBootstrapServers,
+        String outputKafkaTopic,
+        String outputKafkaKeyField,
+        Guarantee outputKafkaGuarantee,
+        String outputKafkaTransactionalIdPrefix,
+        long outputKafkaTransactionTimeoutMillis,
+        String outputStreamArn,
+        String outputPartitionKeyField,
+        Map<String, String> awsProperties,
+        java.net.URI outputOpenSearchEndpoint,
+        String outputOpenSearchIndex,
+        String outputOpenSearchIndexField,
+        String outputOpenSearchIdField,
+        OpenSearchOutput.Auth outputOpenSearchAuth,
+        String outputOpenSearchRegion,
+        String outputOpenSearchUsername,
+        String outputOpenSearchPassword,
+        Map<String, String> kafkaClientProperties)
+        implements Serializable {
 
     /** Where the records come from. */
     public enum SourceKind { KINESIS, KAFKA }
@@ -45,63 +95,41 @@ public final class EtlSettings implements Serializable {
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern TIMESTAMP_OFFSETS = Pattern.compile("timestamp:(\\d{1,15})");
 
-    public final SourceKind source;
-    /** {@code InputStreamArn} (Kinesis source), else null. */
-    public final String inputStreamArn;
-    /** {@code InputKafkaBootstrapServers} (Kafka source), else null. */
-    public final String inputKafkaBootstrapServers;
-    public final String inputKafkaTopic;
-    /** {@code InputKafkaGroupId} (default {@code streaming-etl}). */
-    public final String inputKafkaGroupId;
-    /** {@code InputKafkaStartingOffsets}: {@code earliest} (default), {@code latest} or {@code timestamp:<epoch ms>}. */
-    public final String inputKafkaStartingOffsets;
-    /** The epoch millis of {@code timestamp:<ms>}, else -1. */
-    public final long inputKafkaStartingTimestamp;
-    public final int maxRecordBytes;
-
-    /** {@code EventTimeField} (default {@code pickup_datetime}): ISO-8601 text or epoch millis. */
-    public final String eventTimeField;
-    public final Duration maxOutOfOrderness;
-    public final Duration idleTimeout;
-
-    /** {@code OutputPath} (S3 sink and errors folder), else null: {@code s3a://}, {@code s3://} (written as s3a) or {@code file://}. */
-    public final String outputPath;
-    public final Format outputFormat;
-    /** The Avro schema of the Parquet files (JSON), {@code OutputSchema} or the taxi records' schema. */
-    public final String outputSchema;
-    /** {@code PartitionFields}: payload fields after {@code year=/month=/day=/hour=}, in order. */
-    public final List<String> partitionFields;
-
-    public final String outputKafkaBootstrapServers;
-    public final String outputKafkaTopic;
-    /** {@code OutputKafkaKeyField}: the payload field whose value is the record key, else null (no key). */
-    public final String outputKafkaKeyField;
-    public final Guarantee outputKafkaGuarantee;
-    public final String outputKafkaTransactionalIdPrefix;
-    public final long outputKafkaTransactionTimeoutMillis;
-
-    /** {@code OutputStreamArn} (Kinesis sink), else null. */
-    public final String outputStreamArn;
-    /** {@code OutputPartitionKeyField}: the payload field whose value is the Kinesis partition key, else null (random). */
-    public final String outputPartitionKeyField;
-    /** Every {@code aws.*} property (the Kinesis clients' region, endpoint, credentials). */
-    public final Map<String, String> awsProperties;
-
-    /** {@code OutputOpenSearchEndpoint} (OpenSearch sink), else null. */
-    public final java.net.URI outputOpenSearchEndpoint;
-    /** {@code OutputOpenSearchIndex} (default {@code streaming-etl}): the index, or the one for records without an index field. */
-    public final String outputOpenSearchIndex;
-    public final String outputOpenSearchIndexField;
-    public final String outputOpenSearchIdField;
-    public final OpenSearchOutput.Auth outputOpenSearchAuth;
-    public final String outputOpenSearchRegion;
-    public final String outputOpenSearchUsername;
-    public final String outputOpenSearchPassword;
-
-    /** Every {@code kafka.*} property without its prefix. */
-    public final Map<String, String> kafkaClientProperties;
-
-    private EtlSettings(JobProperties p) {
+    /** Reads and checks the settings; the message of the exception is the one line to show. */
+    public static EtlSettings from(JobProperties p) {
+        SourceKind source;
+        String inputStreamArn;
+        String inputKafkaBootstrapServers;
+        String inputKafkaTopic;
+        String inputKafkaGroupId;
+        String inputKafkaStartingOffsets;
+        long inputKafkaStartingTimestamp;
+        int maxRecordBytes;
+        String eventTimeField;
+        Duration maxOutOfOrderness;
+        Duration idleTimeout;
+        String outputPath;
+        Format outputFormat;
+        String outputSchema;
+        List<String> partitionFields;
+        String outputKafkaBootstrapServers;
+        String outputKafkaTopic;
+        String outputKafkaKeyField;
+        Guarantee outputKafkaGuarantee;
+        String outputKafkaTransactionalIdPrefix;
+        long outputKafkaTransactionTimeoutMillis;
+        String outputStreamArn;
+        String outputPartitionKeyField;
+        Map<String, String> awsProperties;
+        java.net.URI outputOpenSearchEndpoint;
+        String outputOpenSearchIndex;
+        String outputOpenSearchIndexField;
+        String outputOpenSearchIdField;
+        OpenSearchOutput.Auth outputOpenSearchAuth;
+        String outputOpenSearchRegion;
+        String outputOpenSearchUsername;
+        String outputOpenSearchPassword;
+        Map<String, String> kafkaClientProperties;
         String arn = p.get("InputStreamArn", null);
         String kafka = p.get("InputKafkaBootstrapServers", null);
         String inTopic = p.get("InputKafkaTopic", null);
@@ -281,11 +309,40 @@ public final class EtlSettings implements Serializable {
         });
         awsProperties = Collections.unmodifiableMap(aws);
         kafkaClientProperties = kafkaClientProperties(p);
-    }
-
-    /** Reads and checks the settings; the message of the exception is the one line to show. */
-    public static EtlSettings from(JobProperties p) {
-        return new EtlSettings(p);
+        return new EtlSettings(
+                source,
+                inputStreamArn,
+                inputKafkaBootstrapServers,
+                inputKafkaTopic,
+                inputKafkaGroupId,
+                inputKafkaStartingOffsets,
+                inputKafkaStartingTimestamp,
+                maxRecordBytes,
+                eventTimeField,
+                maxOutOfOrderness,
+                idleTimeout,
+                outputPath,
+                outputFormat,
+                outputSchema,
+                partitionFields,
+                outputKafkaBootstrapServers,
+                outputKafkaTopic,
+                outputKafkaKeyField,
+                outputKafkaGuarantee,
+                outputKafkaTransactionalIdPrefix,
+                outputKafkaTransactionTimeoutMillis,
+                outputStreamArn,
+                outputPartitionKeyField,
+                awsProperties,
+                outputOpenSearchEndpoint,
+                outputOpenSearchIndex,
+                outputOpenSearchIndexField,
+                outputOpenSearchIdField,
+                outputOpenSearchAuth,
+                outputOpenSearchRegion,
+                outputOpenSearchUsername,
+                outputOpenSearchPassword,
+                kafkaClientProperties);
     }
 
     /** True when the job writes files under {@link #outputPath}. */

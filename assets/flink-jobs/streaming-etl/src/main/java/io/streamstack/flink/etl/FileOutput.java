@@ -40,9 +40,9 @@ public final class FileOutput {
 
     /** The sink for the settings' format. */
     public static FileSink<EtlRecord> sink(EtlSettings s) {
-        Path base = new Path(s.outputPath + "/" + RESULTS);
-        if (s.outputFormat == EtlSettings.Format.PARQUET) {
-            return FileSink.forBulkFormat(base, new AvroParquetFactory(s.outputSchema))
+        Path base = new Path(s.outputPath() + "/" + RESULTS);
+        if (s.outputFormat() == EtlSettings.Format.PARQUET) {
+            return FileSink.forBulkFormat(base, new AvroParquetFactory(s.outputSchema()))
                     .withBucketAssigner(new Buckets())
                     .withRollingPolicy(OnCheckpointRollingPolicy.build())
                     .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".parquet").build())

@@ -30,21 +30,21 @@ public final class KafkaInput {
     /** The source's builder, for a bounded read in the benchmark. */
     static KafkaSourceBuilder<Parsed<EtlRecord>> builder(EtlSettings s, RecordParser<EtlRecord> parser) {
         return KafkaSource.<Parsed<EtlRecord>>builder()
-                .setBootstrapServers(s.inputKafkaBootstrapServers)
-                .setTopics(s.inputKafkaTopic)
-                .setGroupId(s.inputKafkaGroupId)
+                .setBootstrapServers(s.inputKafkaBootstrapServers())
+                .setTopics(s.inputKafkaTopic())
+                .setGroupId(s.inputKafkaGroupId())
                 .setStartingOffsets(startingOffsets(s))
-                .setDeserializer(new Deserializer(parser, s.maxRecordBytes))
+                .setDeserializer(new Deserializer(parser, s.maxRecordBytes()))
                 .setProperties(s.kafkaProperties())
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setProperty("commit.offsets.on.checkpoint", "true");
     }
 
     static OffsetsInitializer startingOffsets(EtlSettings s) {
-        if (s.inputKafkaStartingTimestamp >= 0) {
-            return OffsetsInitializer.timestamp(s.inputKafkaStartingTimestamp);
+        if (s.inputKafkaStartingTimestamp() >= 0) {
+            return OffsetsInitializer.timestamp(s.inputKafkaStartingTimestamp());
         }
-        return s.inputKafkaStartingOffsets.equals("latest") ? OffsetsInitializer.latest() : OffsetsInitializer.earliest();
+        return s.inputKafkaStartingOffsets().equals("latest") ? OffsetsInitializer.latest() : OffsetsInitializer.earliest();
     }
 
     /**

@@ -18,15 +18,15 @@ public final class KafkaOutput {
     private KafkaOutput() {}
 
     public static KafkaSink<EtlRecord> sink(EtlSettings s) {
-        DeliveryGuarantee guarantee = s.outputKafkaGuarantee == EtlSettings.Guarantee.EXACTLY_ONCE
+        DeliveryGuarantee guarantee = s.outputKafkaGuarantee() == EtlSettings.Guarantee.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
         return KafkaSink.<EtlRecord>builder()
-                .setBootstrapServers(s.outputKafkaBootstrapServers)
+                .setBootstrapServers(s.outputKafkaBootstrapServers())
                 .setKafkaProducerConfig(s.kafkaProperties())
-                .setRecordSerializer(new Serializer(s.outputKafkaTopic))
+                .setRecordSerializer(new Serializer(s.outputKafkaTopic()))
                 .setDeliveryGuarantee(guarantee)
-                .setTransactionalIdPrefix(s.outputKafkaTransactionalIdPrefix)
-                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(s.outputKafkaTransactionTimeoutMillis))
+                .setTransactionalIdPrefix(s.outputKafkaTransactionalIdPrefix())
+                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(s.outputKafkaTransactionTimeoutMillis()))
                 .build();
     }
 

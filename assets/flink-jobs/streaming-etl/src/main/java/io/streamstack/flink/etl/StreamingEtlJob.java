@@ -40,24 +40,29 @@ public final class StreamingEtlJob {
 
     static final TypeInformation<EtlRecord> RECORD = Types.POJO(EtlRecord.class);
 
+    public static final String JOB_NAME = "streaming-etl";
+
     public static void main(String[] args) throws Exception {
         JobProperties props = JobProperties.load(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        LocalRun.configure(env, props);
         build(env, props);
-        env.execute("streaming-etl");
+        env.execute(JOB_NAME);
     }
 
-    /** The whole job from its properties (checkpointing and parallelism for local runs only). */
+    /**
+     * The whole job from its properties: source, pipeline, sinks (checkpointing and parallelism are
+     * {@link LocalRun}'s, set by {@link #main} for local runs only).
+     */
     public static void build(StreamExecutionEnvironment env, JobProperties props) {
         EtlSettings settings = EtlSettings.from(props);
-        LocalRun.configure(env, props);
         sinks(pipeline(source(env, settings, props)), settings);
     }
 
     /** The source of the settings, timestamps and watermarks assigned. */
     public static DataStream<Parsed<EtlRecord>> source(StreamExecutionEnvironment env, EtlSettings s, JobProperties props) {
         EtlParser parser = new EtlParser(s);
-        if (s.source == EtlSettings.SourceKind.KINESIS) {
+        if (s.source() == EtlSettings.SourceKind.KINESIS) {
             return env.fromSource(KinesisSources.parsed(props, parser, RECORD), watermarks(s), "Kinesis source")
                     .uid("kinesis-source");
         }
@@ -69,7 +74,7 @@ public final class StreamingEtlJob {
      * the idle timeout. Bad records do not move the watermark.
      */
     public static WatermarkStrategy<Parsed<EtlRecord>> watermarks(EtlSettings s) {
-        return watermarks(s.maxOutOfOrderness, s.idleTimeout);
+        return watermarks(s.maxOutOfOrderness(), s.idleTimeout());
     }
 
     static WatermarkStrategy<Parsed<EtlRecord>> watermarks(Duration outOfOrderness, Duration idle) {
@@ -78,16 +83,13 @@ public final class StreamingEtlJob {
                 .withIdleness(idle);
     }
 
-    /** The job's two outputs. */
-    public static final class Outputs {
-        public final DataStream<EtlRecord> records;
-        public final DataStream<BadRecord> errors;
-
-        Outputs(DataStream<EtlRecord> records, DataStream<BadRecord> errors) {
-            this.records = records;
-            this.errors = errors;
-        }
-    }
+    /**
+     * The job's two outputs.
+     *
+     * @param records the good records, to every sink
+     * @param errors the bad records
+     */
+    public record Outputs(DataStream<EtlRecord> records, DataStream<BadRecord> errors) {}
 
     /** Splits good records from bad ones, counting the bad ones. */
     public static Outputs pipeline(DataStream<Parsed<EtlRecord>> parsed) {
@@ -100,23 +102,23 @@ public final class StreamingEtlJob {
     /** The sinks the settings enable, and the errors output. */
     public static void sinks(Outputs o, EtlSettings s) {
         if (s.hasFileSink()) {
-            o.records.sinkTo(FileOutput.sink(s)).uid("file-sink").name("Files " + s.outputFormat.name().toLowerCase());
-            o.errors.sinkTo(JsonLines.errors(s.outputPath)).uid("errors-sink").name("Errors");
+            o.records().sinkTo(FileOutput.sink(s)).uid("file-sink").name("Files " + s.outputFormat().name().toLowerCase());
+            o.errors().sinkTo(JsonLines.errors(s.outputPath())).uid("errors-sink").name("Errors");
         } else {
-            o.errors.process(new LogBadRecords(), Types.VOID).uid("errors-log").name("Log errors")
+            o.errors().process(new LogBadRecords(), Types.VOID).uid("errors-log").name("Log errors")
                     .sinkTo(new DiscardingSink<>()).uid("errors-discard").name("Errors logged");
         }
         if (s.hasKafkaSink()) {
-            o.records.sinkTo(KafkaOutput.sink(s)).uid("kafka-sink").name("Kafka " + s.outputKafkaTopic);
+            o.records().sinkTo(KafkaOutput.sink(s)).uid("kafka-sink").name("Kafka " + s.outputKafkaTopic());
         }
         if (s.hasKinesisSink()) {
-            o.records.sinkTo(new KinesisOutput(s.outputStreamArn, s.awsProperties)).uid("kinesis-sink")
-                    .name("Kinesis " + s.outputStreamArn.substring(s.outputStreamArn.lastIndexOf('/') + 1));
+            o.records().sinkTo(new KinesisOutput(s.outputStreamArn(), s.awsProperties())).uid("kinesis-sink")
+                    .name("Kinesis " + s.outputStreamArn().substring(s.outputStreamArn().lastIndexOf('/') + 1));
         }
         if (s.hasOpenSearchSink()) {
-            o.records.sinkTo(new OpenSearchOutput(s.outputOpenSearchEndpoint, s.outputOpenSearchIndex, s.outputOpenSearchAuth,
-                    s.outputOpenSearchRegion, s.outputOpenSearchUsername, s.outputOpenSearchPassword))
-                    .uid("opensearch-sink").name("OpenSearch " + s.outputOpenSearchEndpoint.getHost());
+            o.records().sinkTo(new OpenSearchOutput(s.outputOpenSearchEndpoint(), s.outputOpenSearchIndex(), s.outputOpenSearchAuth(),
+                    s.outputOpenSearchRegion(), s.outputOpenSearchUsername(), s.outputOpenSearchPassword()))
+                    .uid("opensearch-sink").name("OpenSearch " + s.outputOpenSearchEndpoint().getHost());
         }
     }
 

@@ -30,16 +30,16 @@ class EtlSettingsTest {
     @Test
     void kinesisToS3WithDefaults() {
         EtlSettings s = settings("InputStreamArn", ARN, "OutputPath", "s3://my-bucket/lake/");
-        assertThat(s.source).isEqualTo(EtlSettings.SourceKind.KINESIS);
-        assertThat(s.outputPath).as("s3:// is written as s3a:// (exactly-once commits), trailing slash dropped")
+        assertThat(s.source()).isEqualTo(EtlSettings.SourceKind.KINESIS);
+        assertThat(s.outputPath()).as("s3:// is written as s3a:// (exactly-once commits), trailing slash dropped")
                 .isEqualTo("s3a://my-bucket/lake");
-        assertThat(s.outputFormat).isEqualTo(EtlSettings.Format.PARQUET);
+        assertThat(s.outputFormat()).isEqualTo(EtlSettings.Format.PARQUET);
         assertThat(s.parquetSchema().getName()).isEqualTo("TaxiTrip");
         assertThat(s.parquetSchema().getFields()).hasSize(12);
-        assertThat(s.eventTimeField).isEqualTo("pickup_datetime");
-        assertThat(s.maxOutOfOrderness).isEqualTo(Duration.ofSeconds(5));
-        assertThat(s.idleTimeout).isEqualTo(Duration.ofSeconds(60));
-        assertThat(s.partitionFields).isEmpty();
+        assertThat(s.eventTimeField()).isEqualTo("pickup_datetime");
+        assertThat(s.maxOutOfOrderness()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.partitionFields()).isEmpty();
         assertThat(s.hasKafkaSink()).isFalse();
         assertThat(s.needsJson()).as("Parquet alone needs no JSON text").isFalse();
     }
@@ -52,16 +52,16 @@ class EtlSettingsTest {
                 "OutputKafkaDeliveryGuarantee", "at_least_once", "OutputPath", "file:///tmp/etl", "OutputFormat", "JSON",
                 "PartitionFields", "vendor_id, payment_type", "EventTimeField", "ts", "MaxOutOfOrdernessSeconds", "0",
                 "kafka.security.protocol", "SASL_SSL");
-        assertThat(s.source).isEqualTo(EtlSettings.SourceKind.KAFKA);
-        assertThat(s.inputKafkaGroupId).isEqualTo("g");
-        assertThat(s.inputKafkaStartingTimestamp).isEqualTo(1_700_000_000_000L);
-        assertThat(s.outputKafkaGuarantee).isEqualTo(EtlSettings.Guarantee.AT_LEAST_ONCE);
-        assertThat(s.outputKafkaKeyField).isEqualTo("trip_id");
-        assertThat(s.outputKafkaTransactionalIdPrefix).isEqualTo("streaming-etl");
-        assertThat(s.outputKafkaTransactionTimeoutMillis).isEqualTo(900_000L);
-        assertThat(s.outputFormat).isEqualTo(EtlSettings.Format.JSON);
+        assertThat(s.source()).isEqualTo(EtlSettings.SourceKind.KAFKA);
+        assertThat(s.inputKafkaGroupId()).isEqualTo("g");
+        assertThat(s.inputKafkaStartingTimestamp()).isEqualTo(1_700_000_000_000L);
+        assertThat(s.outputKafkaGuarantee()).isEqualTo(EtlSettings.Guarantee.AT_LEAST_ONCE);
+        assertThat(s.outputKafkaKeyField()).isEqualTo("trip_id");
+        assertThat(s.outputKafkaTransactionalIdPrefix()).isEqualTo("streaming-etl");
+        assertThat(s.outputKafkaTransactionTimeoutMillis()).isEqualTo(900_000L);
+        assertThat(s.outputFormat()).isEqualTo(EtlSettings.Format.JSON);
         assertThat(s.parquetSchema()).isNull();
-        assertThat(s.partitionFields).containsExactly("vendor_id", "payment_type");
+        assertThat(s.partitionFields()).containsExactly("vendor_id", "payment_type");
         assertThat(s.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL").hasSize(1);
         assertThat(s.needsJson()).isTrue();
     }
@@ -70,7 +70,7 @@ class EtlSettingsTest {
     void kafkaSinkAloneIsEnoughAndDefaultsToExactlyOnce() {
         EtlSettings s = settings("InputStreamArn", ARN, "OutputKafkaBootstrapServers", "o:9092", "OutputKafkaTopic", "out");
         assertThat(s.hasFileSink()).isFalse();
-        assertThat(s.outputKafkaGuarantee).isEqualTo(EtlSettings.Guarantee.EXACTLY_ONCE);
+        assertThat(s.outputKafkaGuarantee()).isEqualTo(EtlSettings.Guarantee.EXACTLY_ONCE);
         assertThat(KafkaInput.startingOffsets(settings("InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "t",
                 "OutputPath", "file:///x", "InputKafkaStartingOffsets", "LATEST"))).isNotNull();
     }
@@ -81,8 +81,8 @@ class EtlSettingsTest {
                 "OutputStreamArn", "arn:aws:kinesis:eu-west-1:123456789012:stream/out", "OutputPartitionKeyField", "trip_id",
                 "aws.endpoint", "http://localhost:5000");
         assertThat(s.hasKinesisSink()).isTrue();
-        assertThat(s.outputPartitionKeyField).isEqualTo("trip_id");
-        assertThat(s.awsProperties).containsEntry("aws.endpoint", "http://localhost:5000");
+        assertThat(s.outputPartitionKeyField()).isEqualTo("trip_id");
+        assertThat(s.awsProperties()).containsEntry("aws.endpoint", "http://localhost:5000");
         assertThat(s.needsJson()).isTrue();
     }
 
@@ -92,11 +92,11 @@ class EtlSettingsTest {
                 "OutputOpenSearchEndpoint", "https://search-trips-abc123.eu-west-1.es.amazonaws.com",
                 "OutputOpenSearchIndexField", "payment_type", "OutputOpenSearchIdField", "trip_id");
         assertThat(s.hasOpenSearchSink()).isTrue();
-        assertThat(s.outputOpenSearchAuth).isEqualTo(OpenSearchOutput.Auth.SIGV4);
-        assertThat(s.outputOpenSearchRegion).isEqualTo("eu-west-1");
-        assertThat(s.outputOpenSearchIndex).isEqualTo("streaming-etl");
+        assertThat(s.outputOpenSearchAuth()).isEqualTo(OpenSearchOutput.Auth.SIGV4);
+        assertThat(s.outputOpenSearchRegion()).isEqualTo("eu-west-1");
+        assertThat(s.outputOpenSearchIndex()).isEqualTo("streaming-etl");
         EtlSettings local = settings("InputStreamArn", ARN, "OutputOpenSearchEndpoint", "http://localhost:9200");
-        assertThat(local.outputOpenSearchAuth).as("a self-managed cluster: plain").isEqualTo(OpenSearchOutput.Auth.NONE);
+        assertThat(local.outputOpenSearchAuth()).as("a self-managed cluster: plain").isEqualTo(OpenSearchOutput.Auth.NONE);
     }
 
     static Stream<Arguments> misconfigurations() {

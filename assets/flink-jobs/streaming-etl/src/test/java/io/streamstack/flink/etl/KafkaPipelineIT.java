@@ -1,6 +1,7 @@
 package io.streamstack.flink.etl;
 
 import io.streamstack.flink.common.JobProperties;
+import io.streamstack.flink.common.LocalRun;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -157,7 +158,7 @@ class KafkaPipelineIT {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        StreamingEtlJob.build(env, JobProperties.of(m, true));
+        buildAsMain(env, m);
         return env.executeAsync("streaming-etl-it");
     }
 
@@ -262,7 +263,7 @@ class KafkaPipelineIT {
                 .set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString())
                 .set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        StreamingEtlJob.build(env, JobProperties.of(m, true));
+        buildAsMain(env, m);
         JobClient first = env.executeAsync("streaming-etl-crash-1");
 
         produce("crash-in", 0, 100, new ArrayList<>());
@@ -280,7 +281,7 @@ class KafkaPipelineIT {
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration()
                 .set(RestartStrategyOptions.RESTART_STRATEGY, "none")
                 .set(StateRecoveryOptions.SAVEPOINT_PATH, latest.toUri().toString()));
-        StreamingEtlJob.build(env2, JobProperties.of(m, true));
+        buildAsMain(env2, m);
         JobClient second = env2.executeAsync("streaming-etl-crash-2");
         waitFor(second, () -> read("crash-out", true).size() >= 200 && parquetRows(out).size() >= 200,
                 "all 200 committed on crash-out and in Parquet");
@@ -395,5 +396,12 @@ class KafkaPipelineIT {
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What the job's main does, on the properties of a local run. */
+    private static void buildAsMain(StreamExecutionEnvironment env, Map<String, String> m) {
+        JobProperties props = JobProperties.of(m, true);
+        LocalRun.configure(env, props);
+        StreamingEtlJob.build(env, props);
     }
 }

@@ -1,6 +1,7 @@
 package io.streamstack.flink.etl;
 
 import io.streamstack.flink.common.JobProperties;
+import io.streamstack.flink.common.LocalRun;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.testing.KplAggregates;
 import io.streamstack.flink.common.testing.MotoEmulator;
@@ -102,7 +103,7 @@ class KinesisPipelineIT {
         m.put("Parallelism", "2");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none"));
-        StreamingEtlJob.build(env, JobProperties.of(m, true));
+        buildAsMain(env, m);
         JobClient job = env.executeAsync("streaming-etl-kinesis-it");
 
         Map<String, List<Record>> byShard = new HashMap<>();
@@ -159,5 +160,12 @@ class KinesisPipelineIT {
             }
         }
         return byShard;
+    }
+
+    /** What the job's main does, on the properties of a local run. */
+    private static void buildAsMain(StreamExecutionEnvironment env, Map<String, String> m) {
+        JobProperties props = JobProperties.of(m, true);
+        LocalRun.configure(env, props);
+        StreamingEtlJob.build(env, props);
     }
 }

@@ -123,12 +123,12 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
         if (outcome.ok()) {
             enriched.inc();
             rideJson.set("prediction", outcome.prediction());
-            return new FareResult(ride.tripId, true, ride.pickupMillis, TaxiRides.write(rideJson));
+            return new FareResult(ride.getTripId(), true, ride.getPickupMillis(), TaxiRides.write(rideJson));
         }
         failed.inc();
         ObjectNode f = TaxiRides.MAPPER.createObjectNode();
         f.put("kind", "failedRequest");
-        f.put("trip_id", ride.tripId);
+        f.put("trip_id", ride.getTripId());
         f.put("reason", outcome.reason());
         if (outcome.status() > 0) {
             f.put("status", outcome.status());
@@ -139,6 +139,6 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
         f.put("detail", outcome.detail());
         f.put("failed_at", Instant.now().toString());
         f.set("ride", rideJson);
-        return new FareResult(ride.tripId, false, ride.pickupMillis, TaxiRides.write(f));
+        return new FareResult(ride.getTripId(), false, ride.getPickupMillis(), TaxiRides.write(f));
     }
 }

@@ -67,21 +67,24 @@ public final class TaxiFareEnrichJob {
         env.execute(JOB_NAME);
     }
 
-    /** The whole job on {@code env}, reading the Kinesis stream of {@code InputStreamArn}. */
+    /**
+     * The whole job on {@code env}, reading the Kinesis stream of {@code InputStreamArn} (checkpointing and
+     * parallelism are {@link LocalRun}'s, set by {@link #main} for local runs only).
+     */
     public static void build(StreamExecutionEnvironment env, JobProperties props) {
         TypeInformation<TaxiRide> type = TypeInformation.of(TaxiRide.class);
         DataStream<Parsed<TaxiRide>> parsed = env
                 .fromSource(KinesisSources.parsed(props, new TaxiRides.Parser(), type),
                         WatermarkStrategy.noWatermarks(), "Kinesis: taxi rides")
                 .uid("kinesis-source");
-        build(props, parsed, ApiKeySource.secretsManager(), CredentialsSource.defaultChain());
+        pipeline(props, parsed, ApiKeySource.secretsManager(), CredentialsSource.defaultChain());
     }
 
     /**
      * The job after the source: over any stream of parsed rides, with the API key and the
      * credentials from the given places.
      */
-    public static void build(JobProperties props, DataStream<Parsed<TaxiRide>> parsed, ApiKeySource apiKey,
+    public static void pipeline(JobProperties props, DataStream<Parsed<TaxiRide>> parsed, ApiKeySource apiKey,
             CredentialsSource credentials) {
         String outputPath = OutputPaths.of(props);
         int sampleEvery = props.getInt("SampleEvery", 20);
@@ -107,14 +110,14 @@ public final class TaxiFareEnrichJob {
                 .uid("predict-fare")
                 .name("Predict fare (async I/O)");
 
-        results.filter(r -> r.enriched)
+        results.filter(r -> r.isEnriched())
                 .uid("enriched-rides")
                 .name("Enriched rides")
                 .sinkTo(JsonLines.results(outputPath, TaxiFareEnrichJob::line,
-                        (DateHourBucketAssigner.EventTime<FareResult>) r -> r.pickupMillis))
+                        (DateHourBucketAssigner.EventTime<FareResult>) r -> r.getPickupMillis()))
                 .uid("results-sink")
                 .name("results/: enriched rides");
-        results.filter(r -> !r.enriched)
+        results.filter(r -> !r.isEnriched())
                 .uid("failed-requests")
                 .name("Failed requests")
                 .sinkTo(JsonLines.sink(outputPath, "errors", TaxiFareEnrichJob::line,
@@ -154,7 +157,7 @@ public final class TaxiFareEnrichJob {
 
     private static ObjectNode line(FareResult r) {
         try {
-            return (ObjectNode) TaxiRides.MAPPER.readTree(r.json);
+            return (ObjectNode) TaxiRides.MAPPER.readTree(r.getJson());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -40,7 +40,7 @@ public final class TripSampler extends RichFilterFunction<TaxiRide> {
 
     @Override
     public boolean filter(TaxiRide ride) {
-        boolean keep = keep(ride.tripId, every);
+        boolean keep = keep(ride.getTripId(), every);
         if (keep) {
             sampled.inc();
         }

@@ -53,8 +53,8 @@ class FareEnrichFunctionTest {
 
     static TaxiRide ride(int counter, int passengers) throws Exception {
         TaxiRide r = FareRequestSignerTest.ride();
-        r.tripId = String.format("0000002a-%010d", counter);
-        r.passengerCount = passengers;
+        r.setTripId(String.format("0000002a-%010d", counter));
+        r.setPassengerCount(passengers);
         return r;
     }
 
@@ -80,20 +80,20 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(4);
-        assertThat(out).filteredOn(r -> r.enriched).extracting(r -> r.tripId)
+        assertThat(out).filteredOn(r -> r.isEnriched()).extracting(r -> r.getTripId())
                 .containsExactlyInAnyOrder("0000002a-0000000020", "0000002a-0000000040");
         for (FareResult r : out) {
-            JsonNode j = TaxiRides.MAPPER.readTree(r.json);
-            assertThat(r.pickupMillis).isEqualTo(FareRequestSignerTest.ride().pickupMillis);
-            if (r.enriched) {
-                assertThat(j.get("trip_id").asText()).isEqualTo(r.tripId);
-                assertThat(j.get("prediction").get("id").asText()).isEqualTo(r.tripId);
+            JsonNode j = TaxiRides.MAPPER.readTree(r.getJson());
+            assertThat(r.getPickupMillis()).isEqualTo(FareRequestSignerTest.ride().getPickupMillis());
+            if (r.isEnriched()) {
+                assertThat(j.get("trip_id").asText()).isEqualTo(r.getTripId());
+                assertThat(j.get("prediction").get("id").asText()).isEqualTo(r.getTripId());
                 assertThat(j.get("prediction").get("fare").asDouble()).isPositive();
                 assertThat(j.get("fare_amount").asDouble()).isEqualTo(14.36);
             } else {
-                assertThat(j.get("trip_id").asText()).isEqualTo(r.tripId);
-                assertThat(j.get("ride").get("trip_id").asText()).isEqualTo(r.tripId);
-                if (r.tripId.endsWith("60")) {
+                assertThat(j.get("trip_id").asText()).isEqualTo(r.getTripId());
+                assertThat(j.get("ride").get("trip_id").asText()).isEqualTo(r.getTripId());
+                if (r.getTripId().endsWith("60")) {
                     assertThat(j.get("reason").asText()).isEqualTo("http_status");
                     assertThat(j.get("status").asInt()).isEqualTo(400);
                     assertThat(j.get("attempts").asInt()).isEqualTo(1);
@@ -123,8 +123,8 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
-        JsonNode j = TaxiRides.MAPPER.readTree(out.get(0).json);
-        assertThat(out.get(0).enriched).isFalse();
+        JsonNode j = TaxiRides.MAPPER.readTree(out.get(0).getJson());
+        assertThat(out.get(0).isEnriched()).isFalse();
         assertThat(j.get("reason").asText()).isEqualTo("timeout");
         assertThat(j.get("attempts").asInt()).isEqualTo(1);
         assertThat(j.get("status").isNull()).isTrue();
@@ -149,8 +149,8 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
-        assertThat(out.get(0).enriched)
-                .as("item 9: a timed-out first attempt is retried within the async timeout: %s", out.get(0).json)
+        assertThat(out.get(0).isEnriched())
+                .as("item 9: a timed-out first attempt is retried within the async timeout: %s", out.get(0).getJson())
                 .isTrue();
         assertThat(server.requests()).isEqualTo(2);
         assertThat(function.counts()).containsExactly(1, 0, 1);

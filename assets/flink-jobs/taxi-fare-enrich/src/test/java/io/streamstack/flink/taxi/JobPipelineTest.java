@@ -105,7 +105,7 @@ class JobPipelineTest {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(2);
             env.enableCheckpointing(300);
-            TaxiFareEnrichJob.build(props, env.fromData(parsed, Parsed.typeInfo(type)),
+            TaxiFareEnrichJob.pipeline(props, env.fromData(parsed, Parsed.typeInfo(type)),
                     s -> "pipeline-key",
                     () -> StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDPIPE", SECRET)));
             JobExecutionResult result = env.execute("pipeline-test");

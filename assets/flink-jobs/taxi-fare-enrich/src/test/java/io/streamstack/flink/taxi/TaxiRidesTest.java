@@ -24,18 +24,18 @@ class TaxiRidesTest {
     @Test
     void parsesTheGeneratorsRecord() throws Exception {
         TaxiRide r = TaxiRides.parse(bytes(RIDE + "\n"));
-        assertThat(r.tripId).isEqualTo("0000002a-0000000120");
-        assertThat(r.vendorId).isEqualTo(2);
-        assertThat(r.passengerCount).isEqualTo(3);
-        assertThat(r.pickupLongitude).isEqualTo(-73.981234);
-        assertThat(r.pickupLatitude).isEqualTo(40.751234);
-        assertThat(r.dropoffLongitude).isEqualTo(-73.950001);
-        assertThat(r.dropoffLatitude).isEqualTo(40.780002);
-        assertThat(r.tripDistance).isEqualTo(2.31);
-        assertThat(r.fareAmount).isEqualTo(14.36);
-        assertThat(r.paymentType).isEqualTo("CRD");
-        assertThat(r.pickupDatetime).isEqualTo("2026-11-24T08:30:00.123Z");
-        assertThat(r.pickupMillis).isEqualTo(Instant.parse("2026-11-24T08:30:00.123Z").toEpochMilli());
+        assertThat(r.getTripId()).isEqualTo("0000002a-0000000120");
+        assertThat(r.getVendorId()).isEqualTo(2);
+        assertThat(r.getPassengerCount()).isEqualTo(3);
+        assertThat(r.getPickupLongitude()).isEqualTo(-73.981234);
+        assertThat(r.getPickupLatitude()).isEqualTo(40.751234);
+        assertThat(r.getDropoffLongitude()).isEqualTo(-73.950001);
+        assertThat(r.getDropoffLatitude()).isEqualTo(40.780002);
+        assertThat(r.getTripDistance()).isEqualTo(2.31);
+        assertThat(r.getFareAmount()).isEqualTo(14.36);
+        assertThat(r.getPaymentType()).isEqualTo("CRD");
+        assertThat(r.getPickupDatetime()).isEqualTo("2026-11-24T08:30:00.123Z");
+        assertThat(r.getPickupMillis()).isEqualTo(Instant.parse("2026-11-24T08:30:00.123Z").toEpochMilli());
     }
 
     @Test
@@ -49,7 +49,7 @@ class TaxiRidesTest {
     @Test
     void acceptsAnOffsetAndConvertsItToUtc() throws Exception {
         TaxiRide r = TaxiRides.parse(bytes(RIDE.replace("2026-11-24T08:30:00.123Z", "2026-11-24T09:30:00+01:00")));
-        assertThat(r.pickupMillis).isEqualTo(Instant.parse("2026-11-24T08:30:00Z").toEpochMilli());
+        assertThat(r.getPickupMillis()).isEqualTo(Instant.parse("2026-11-24T08:30:00Z").toEpochMilli());
     }
 
     @Test
