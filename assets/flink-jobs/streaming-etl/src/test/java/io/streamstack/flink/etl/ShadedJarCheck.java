@@ -1,24 +1,36 @@
 package io.streamstack.flink.etl;
 
-import org.apache.flink.core.fs.local.LocalDataOutputStream;
-
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import org.apache.flink.core.fs.local.LocalDataOutputStream;
 
 /**
- * Run by {@link ShadedJarIT} in a JVM whose class path is the shaded jar and Flink's own jars only: writes a Parquet
- * file through the job's writer and loads the Kafka sink's and source's classes. Prints {@code OK <bytes>}.
+ * Run by {@link ShadedJarIT} in a JVM whose class path is the shaded jar and Flink's own jars only:
+ * writes a Parquet file through the job's writer and loads the Kafka sink's and source's classes.
+ * Prints {@code OK <bytes>}.
  */
 public final class ShadedJarCheck {
     private ShadedJarCheck() {}
 
     public static void main(String[] args) throws Exception {
-        EtlParser parser = new EtlParser("pickup_datetime", List.of("vendor_id"), null, false, EtlSettings.defaultSchema());
-        EtlRecord r = parser.parse(TaxiTrips.trip(1, 1_795_525_507_250L, 1000).json().getBytes(StandardCharsets.UTF_8));
+        EtlParser parser =
+                new EtlParser(
+                        "pickup_datetime",
+                        List.of("vendor_id"),
+                        null,
+                        false,
+                        EtlSettings.defaultSchema());
+        EtlRecord r =
+                parser.parse(
+                        TaxiTrips.trip(1, 1_795_525_507_250L, 1000)
+                                .json()
+                                .getBytes(StandardCharsets.UTF_8));
         File f = new File(args[0]);
-        var writer = new FileOutput.AvroParquetFactory(EtlSettings.defaultSchema()).create(new LocalDataOutputStream(f));
+        var writer =
+                new FileOutput.AvroParquetFactory(EtlSettings.defaultSchema())
+                        .create(new LocalDataOutputStream(f));
         for (int i = 0; i < 100; i++) {
             writer.addElement(r);
         }

@@ -45,7 +45,9 @@ public final class FareRequestSigner {
         if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("ApiEndpoint must be an http(s) URL: " + endpoint);
         }
-        if (endpoint.getHost() == null || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null) {
+        if (endpoint.getHost() == null
+                || endpoint.getRawQuery() != null
+                || endpoint.getRawFragment() != null) {
             throw new IllegalArgumentException(
                     "ApiEndpoint must be a URL with a host and no query or fragment: " + endpoint);
         }
@@ -83,11 +85,13 @@ public final class FareRequestSigner {
 
     /** Signs {@code request} with the given credentials (the clock gives the signing time). */
     public SdkHttpRequest sign(SdkHttpRequest request, AwsCredentialsIdentity identity) {
-        return signer.sign(r -> r.identity(identity)
-                        .request(request)
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                        .putProperty(HttpSigner.SIGNING_CLOCK, clock))
+        return signer.sign(
+                        r ->
+                                r.identity(identity)
+                                        .request(request)
+                                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                                        .putProperty(HttpSigner.SIGNING_CLOCK, clock))
                 .request();
     }
 

@@ -8,10 +8,13 @@ import java.util.Objects;
  */
 public class FareResult {
     private String tripId;
+
     /** True for an enriched ride, false for a failure record. */
     private boolean enriched;
+
     /** The ride's pickup time (epoch ms): the event time that buckets results/. */
     private long pickupMillis;
+
     /** The JSON line (no trailing newline). */
     private String json;
 

@@ -5,15 +5,17 @@ import java.util.Objects;
 /**
  * One taxi ride as written by the producer's {@code taxi} generator.
  *
- * <p>A Flink POJO (private fields with getters and setters, a public no-argument constructor), so the async operator can keep
- * in-flight rides in its checkpointed state with the POJO serializer. The JSON names are the
- * generator's snake_case field names; {@link TaxiRides} converts both ways.
+ * <p>A Flink POJO (private fields with getters and setters, a public no-argument constructor), so
+ * the async operator can keep in-flight rides in its checkpointed state with the POJO serializer.
+ * The JSON names are the generator's snake_case field names; {@link TaxiRides} converts both ways.
  */
 public class TaxiRide {
     private String tripId;
     private int vendorId;
+
     /** As written by the producer (RFC 3339, UTC). */
     private String pickupDatetime;
+
     private String dropoffDatetime;
     private int passengerCount;
     private double pickupLongitude;
@@ -23,7 +25,10 @@ public class TaxiRide {
     private double tripDistance;
     private double fareAmount;
     private String paymentType;
-    /** {@link #pickupDatetime} as epoch milliseconds: the event time the results are bucketed by. */
+
+    /**
+     * {@link #pickupDatetime} as epoch milliseconds: the event time the results are bucketed by.
+     */
     private long pickupMillis;
 
     public TaxiRide() {}

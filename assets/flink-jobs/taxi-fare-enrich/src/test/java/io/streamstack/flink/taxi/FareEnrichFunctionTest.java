@@ -29,15 +29,31 @@ class FareEnrichFunctionTest {
 
     private void start(ScriptedFareServer.Script script) throws Exception {
         server = new ScriptedFareServer(SECRET, script);
-        FareSettings settings = new FareSettings(server.endpoint().toString(), "us-east-1",
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:fare-key", null,
-                Duration.ofMillis(TIMEOUT_MS), 20, 3, new Backoff(20, 100));
-        function = new FareEnrichFunction(settings, s -> "key-from-secret",
-                () -> StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", SECRET)));
-        AsyncWaitOperatorFactory<TaxiRide, FareResult> factory = new AsyncWaitOperatorFactory<>(
-                function, TIMEOUT_MS, 20, AsyncDataStream.OutputMode.UNORDERED);
-        harness = new OneInputStreamOperatorTestHarness<>(factory,
-                TypeInformation.of(TaxiRide.class).createSerializer(new SerializerConfigImpl()));
+        FareSettings settings =
+                new FareSettings(
+                        server.endpoint().toString(),
+                        "us-east-1",
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:fare-key",
+                        null,
+                        Duration.ofMillis(TIMEOUT_MS),
+                        20,
+                        3,
+                        new Backoff(20, 100));
+        function =
+                new FareEnrichFunction(
+                        settings,
+                        s -> "key-from-secret",
+                        () ->
+                                StaticCredentialsProvider.create(
+                                        AwsBasicCredentials.create("AKID", SECRET)));
+        AsyncWaitOperatorFactory<TaxiRide, FareResult> factory =
+                new AsyncWaitOperatorFactory<>(
+                        function, TIMEOUT_MS, 20, AsyncDataStream.OutputMode.UNORDERED);
+        harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        factory,
+                        TypeInformation.of(TaxiRide.class)
+                                .createSerializer(new SerializerConfigImpl()));
         harness.open();
     }
 
@@ -62,16 +78,17 @@ class FareEnrichFunctionTest {
     void enrichesRetriesAndRecordsFailures() throws Exception {
         // Per trip: 20 succeeds at once, 40 after two 503s, 60 gets a 400, 80 always 503.
         AtomicInteger failures40 = new AtomicInteger();
-        start((n, query) -> {
-            String id = ScriptedFareServer.idOf(query);
-            if (id.endsWith("40") && failures40.getAndIncrement() < 2) {
-                return Reply.status(503);
-            }
-            if (id.endsWith("60")) {
-                return new Reply(400, "{\"error\":\"bad\",\"field\":\"passengers\"}", 0);
-            }
-            return id.endsWith("80") ? Reply.status(503) : Reply.fare();
-        });
+        start(
+                (n, query) -> {
+                    String id = ScriptedFareServer.idOf(query);
+                    if (id.endsWith("40") && failures40.getAndIncrement() < 2) {
+                        return Reply.status(503);
+                    }
+                    if (id.endsWith("60")) {
+                        return new Reply(400, "{\"error\":\"bad\",\"field\":\"passengers\"}", 0);
+                    }
+                    return id.endsWith("80") ? Reply.status(503) : Reply.fare();
+                });
         harness.processElement(new StreamRecord<>(ride(20, 2), 1));
         harness.processElement(new StreamRecord<>(ride(40, 2), 2));
         harness.processElement(new StreamRecord<>(ride(60, 12), 3));
@@ -80,11 +97,14 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(4);
-        assertThat(out).filteredOn(r -> r.isEnriched()).extracting(r -> r.getTripId())
+        assertThat(out)
+                .filteredOn(r -> r.isEnriched())
+                .extracting(r -> r.getTripId())
                 .containsExactlyInAnyOrder("0000002a-0000000020", "0000002a-0000000040");
         for (FareResult r : out) {
             JsonNode j = TaxiRides.MAPPER.readTree(r.getJson());
-            assertThat(r.getPickupMillis()).isEqualTo(FareRequestSignerTest.ride().getPickupMillis());
+            assertThat(r.getPickupMillis())
+                    .isEqualTo(FareRequestSignerTest.ride().getPickupMillis());
             if (r.isEnriched()) {
                 assertThat(j.get("trip_id").asText()).isEqualTo(r.getTripId());
                 assertThat(j.get("prediction").get("id").asText()).isEqualTo(r.getTripId());
@@ -133,9 +153,12 @@ class FareEnrichFunctionTest {
 
     @Test
     void aHangingFirstAttemptIsRetriedWithinTheAsyncTimeout() throws Exception {
-        // Issue 19, item 9: the first request never answers, the second does. The attempts share the
-        // operator's timeout, so the first is given up early enough for a retry to succeed. When an attempt
-        // could take the whole timeout, the operator's timeout (moved below once that much real time has
+        // Issue 19, item 9: the first request never answers, the second does. The attempts share
+        // the
+        // operator's timeout, so the first is given up early enough for a retry to succeed. When an
+        // attempt
+        // could take the whole timeout, the operator's timeout (moved below once that much real
+        // time has
         // passed) ended the ride first, with reason "timeout".
         start((n, q) -> n == 1 ? ScriptedFareServer.HANG : Reply.fare());
         long started = System.nanoTime();
@@ -150,7 +173,9 @@ class FareEnrichFunctionTest {
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
         assertThat(out.get(0).isEnriched())
-                .as("item 9: a timed-out first attempt is retried within the async timeout: %s", out.get(0).getJson())
+                .as(
+                        "item 9: a timed-out first attempt is retried within the async timeout: %s",
+                        out.get(0).getJson())
                 .isTrue();
         assertThat(server.requests()).isEqualTo(2);
         assertThat(function.counts()).containsExactly(1, 0, 1);
