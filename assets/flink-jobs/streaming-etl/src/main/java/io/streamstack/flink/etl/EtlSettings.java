@@ -51,6 +51,8 @@ import org.apache.avro.SchemaParseException;
  * @param outputOpenSearchIndex {@code OutputOpenSearchIndex} (default {@code streaming-etl}): the
  *     index, or the one for records without an index field.
  * @param kafkaClientProperties Every {@code kafka.*} property without its prefix.
+ * @param kafkaAuth {@code KafkaAuth} (default {@code NONE}): {@code IAM} for Amazon MSK IAM access
+ *     control of both Kafka clients.
  */
 public record EtlSettings(
         SourceKind source,
@@ -85,7 +87,8 @@ public record EtlSettings(
         String outputOpenSearchRegion,
         String outputOpenSearchUsername,
         String outputOpenSearchPassword,
-        Map<String, String> kafkaClientProperties)
+        Map<String, String> kafkaClientProperties,
+        KafkaAuth kafkaAuth)
         implements Serializable {
 
     /** Where the records come from. */
@@ -150,6 +153,7 @@ public record EtlSettings(
         String outputOpenSearchUsername;
         String outputOpenSearchPassword;
         Map<String, String> kafkaClientProperties;
+        KafkaAuth kafkaAuth;
         String arn = p.get("InputStreamArn", null);
         String kafka = p.get("InputKafkaBootstrapServers", null);
         String inTopic = p.get("InputKafkaTopic", null);
@@ -407,6 +411,11 @@ public record EtlSettings(
                         });
         awsProperties = Collections.unmodifiableMap(aws);
         kafkaClientProperties = kafkaClientProperties(p);
+        kafkaAuth =
+                kafkaAuth(
+                        p.get("KafkaAuth", null),
+                        kafkaClientProperties,
+                        source == SourceKind.KAFKA || outputKafkaBootstrapServers != null);
         return new EtlSettings(
                 source,
                 inputStreamArn,
@@ -440,7 +449,48 @@ public record EtlSettings(
                 outputOpenSearchRegion,
                 outputOpenSearchUsername,
                 outputOpenSearchPassword,
-                kafkaClientProperties);
+                kafkaClientProperties,
+                kafkaAuth);
+    }
+
+    /**
+     * {@code KafkaAuth}: NONE (default) or IAM, only with a Kafka source or sink, and with IAM none
+     * of the client properties it sets given as {@code kafka.*} too.
+     */
+    private static KafkaAuth kafkaAuth(
+            String value, Map<String, String> clientProperties, boolean hasKafka) {
+        if (value == null) {
+            return KafkaAuth.NONE;
+        }
+        KafkaAuth auth;
+        try {
+            auth = KafkaAuth.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "property KafkaAuth must be NONE or IAM (Amazon MSK IAM access control), got '"
+                            + value
+                            + "'",
+                    e);
+        }
+        if (!hasKafka) {
+            throw new IllegalArgumentException(
+                    "property KafkaAuth is set but there is no Kafka source or sink: set"
+                            + " InputKafkaBootstrapServers or OutputKafkaBootstrapServers");
+        }
+        for (String k : new java.util.TreeSet<>(auth.clientProperties().keySet())) {
+            if (clientProperties.containsKey(k)) {
+                throw new IllegalArgumentException(
+                        "property "
+                                + KAFKA_CLIENT_PREFIX
+                                + k
+                                + " cannot be set with KafkaAuth "
+                                + auth
+                                + ": it sets "
+                                + k
+                                + " itself");
+            }
+        }
+        return auth;
     }
 
     /** True when the job writes files under {@link #outputPath}. */
@@ -506,10 +556,14 @@ public record EtlSettings(
                 : null;
     }
 
-    /** The Kafka clients' extra properties ({@code kafka.*} without the prefix). */
+    /**
+     * The Kafka clients' extra properties: {@code kafka.*} without the prefix, and {@code
+     * KafkaAuth}'s.
+     */
     public Properties kafkaProperties() {
         Properties props = new Properties();
         props.putAll(kafkaClientProperties);
+        props.putAll(kafkaAuth.clientProperties());
         return props;
     }
 

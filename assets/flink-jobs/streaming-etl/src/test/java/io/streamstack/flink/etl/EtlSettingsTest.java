@@ -159,6 +159,55 @@ class EtlSettingsTest {
                 .isEqualTo(OpenSearchOutput.Auth.NONE);
     }
 
+    @Test
+    void kafkaAuthIamSetsTheMskIamClientPropertiesForSourceAndSink() {
+        EtlSettings s =
+                settings(
+                        "InputKafkaBootstrapServers",
+                        "b-1.msk.example.com:9098",
+                        "InputKafkaTopic",
+                        "in",
+                        "OutputKafkaBootstrapServers",
+                        "b-1.msk.example.com:9098",
+                        "OutputKafkaTopic",
+                        "out",
+                        "KafkaAuth",
+                        "IAM",
+                        "kafka.client.dns.lookup",
+                        "use_all_dns_ips");
+        assertThat(s.kafkaAuth()).isEqualTo(KafkaAuth.IAM);
+        assertThat(s.kafkaProperties())
+                .as(
+                        "MSK IAM access control: SASL over TLS, mechanism AWS_MSK_IAM, the library's"
+                                + " login module and callback handler, and the kafka.* properties kept")
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(
+                                "security.protocol", "SASL_SSL",
+                                "sasl.mechanism", "AWS_MSK_IAM",
+                                "sasl.jaas.config",
+                                        "software.amazon.msk.auth.iam.IAMLoginModule required;",
+                                "sasl.client.callback.handler.class",
+                                        "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+                                "client.dns.lookup", "use_all_dns_ips"));
+    }
+
+    @Test
+    void kafkaAuthDefaultsToNoneWhichAddsNothing() {
+        EtlSettings s =
+                settings(
+                        "InputKafkaBootstrapServers",
+                        "b:9092",
+                        "InputKafkaTopic",
+                        "in",
+                        "OutputPath",
+                        "file:///tmp/etl",
+                        "kafka.security.protocol",
+                        "SSL");
+        assertThat(s.kafkaAuth()).isEqualTo(KafkaAuth.NONE);
+        assertThat(s.kafkaProperties())
+                .containsExactlyEntriesOf(Map.of("security.protocol", "SSL"));
+    }
+
     static Stream<Arguments> misconfigurations() {
         String[] kafkaIn = {"InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in"};
         String[] fileOut = {"OutputPath", "file:///tmp/etl"};
@@ -304,6 +353,30 @@ class EtlSettingsTest {
                 Arguments.of(
                         List.of("InputStreamArn", ARN, "OutputStreamArn", ARN),
                         "property OutputStreamArn is the input stream"),
+                Arguments.of(
+                        with(kafkaIn, fileOut, "KafkaAuth", "SCRAM"),
+                        "property KafkaAuth must be NONE or IAM (Amazon MSK IAM access control), got 'SCRAM'"),
+                Arguments.of(
+                        List.of(
+                                "InputStreamArn",
+                                ARN,
+                                "OutputPath",
+                                "file:///tmp/etl",
+                                "KafkaAuth",
+                                "IAM"),
+                        "property KafkaAuth is set but there is no Kafka source or sink"),
+                Arguments.of(
+                        with(
+                                kafkaIn,
+                                fileOut,
+                                "KafkaAuth",
+                                "IAM",
+                                "kafka.security.protocol",
+                                "SSL"),
+                        "property kafka.security.protocol cannot be set with KafkaAuth IAM"),
+                Arguments.of(
+                        with(kafkaIn, fileOut, "KafkaAuth", "iam", "kafka.sasl.mechanism", "PLAIN"),
+                        "property kafka.sasl.mechanism cannot be set with KafkaAuth IAM"),
                 Arguments.of(
                         with(kafkaIn, fileOut, "OutputPartitionKeyField", "trip_id"),
                         "property OutputPartitionKeyField is set but there is no Kinesis sink"),
