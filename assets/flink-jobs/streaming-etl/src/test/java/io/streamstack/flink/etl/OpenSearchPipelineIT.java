@@ -3,6 +3,7 @@ package io.streamstack.flink.etl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import io.streamstack.flink.common.BadRecord;
 import io.streamstack.flink.common.BadRecordException;
 import io.streamstack.flink.common.JobProperties;
@@ -21,10 +22,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -36,13 +42,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OpenSearch sink against a real node (OpenSearch 2.19 in this JVM, single-node): taxi trips
  * indexed by id into an index taken from each record, the same records sent again (a replay after a
  * restore) rewrite the same documents, and a document the node rejects for good (a mapping
- * conflict) is counted and dropped while the job goes on. (Forcing a 429 from a node is not
- * deterministic: the retry of such items is tested on recorded answers.)
+ * conflict) is counted and dropped while the job goes on; a job stopped with a savepoint mid-stream
+ * and restored from it leaves every document once. (Forcing a 429 from a node is not deterministic:
+ * the retry of such items is tested on recorded answers.)
  */
 class OpenSearchPipelineIT {
     static final int TRIPS = 300;
@@ -205,5 +213,128 @@ class OpenSearchPipelineIT {
                         call("GET", "/trips-csh/_count", null).get("count").asLong()
                                 + call("GET", "/trips-crd/_count", null).get("count").asLong())
                 .isEqualTo(TRIPS);
+    }
+
+    /**
+     * Trip {@code i} as the sources parse it, slowly (a few ms a record), so that the job can be
+     * stopped mid-stream.
+     */
+    static final class SlowTrips implements MapFunction<Long, Parsed<EtlRecord>> {
+        private static final long serialVersionUID = 1L;
+        private final EtlParser parser;
+        private final long t0;
+
+        SlowTrips(EtlParser parser, long t0) {
+            this.parser = parser;
+            this.t0 = t0;
+        }
+
+        @Override
+        public Parsed<EtlRecord> map(Long i) throws Exception {
+            Thread.sleep(4);
+            return Parsed.ok(
+                    parser.parse(
+                            TaxiTrips.trip(i, t0, 1000).json().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** The job's pipeline and sinks over a checkpointed source of trips 0 .. n-1. */
+    static StreamExecutionEnvironment slowJob(EtlSettings s, long n, long t0, String savepoint) {
+        Configuration conf =
+                new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        if (savepoint != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        DataStream<Parsed<EtlRecord>> parsed =
+                env.fromSource(
+                                new NumberSequenceSource(0, n - 1),
+                                WatermarkStrategy.noWatermarks(),
+                                "trip numbers")
+                        .uid("trip-numbers")
+                        .map(
+                                new SlowTrips(new EtlParser(s), t0),
+                                Parsed.typeInfo(Types.POJO(EtlRecord.class)))
+                        .uid("slow-trips")
+                        .assignTimestampsAndWatermarks(StreamingEtlJob.watermarks(s))
+                        .uid("watermarks");
+        StreamingEtlJob.sinks(StreamingEtlJob.pipeline(parsed), s);
+        return env;
+    }
+
+    /**
+     * Issue #20: stopped with a savepoint mid-stream and restarted from it, the sink (its buffered
+     * requests in the savepoint) leaves every trip once: count == distinct ids == produced.
+     */
+    @Test
+    void aRestartFromASavepointMidStreamLeavesEveryDocumentOnce(@TempDir Path savepoints)
+            throws Exception {
+        final long n = 1500;
+        long t0 = System.currentTimeMillis() - 3_600_000L;
+        EtlSettings s =
+                EtlSettings.from(
+                        JobProperties.of(
+                                Map.of(
+                                        "InputKafkaBootstrapServers",
+                                        "unused:9092",
+                                        "InputKafkaTopic",
+                                        "unused",
+                                        "OutputOpenSearchEndpoint",
+                                        endpoint,
+                                        "OutputOpenSearchIndex",
+                                        "savepoint-trips",
+                                        "OutputOpenSearchIdField",
+                                        "trip_id"),
+                                false));
+        call("PUT", "/savepoint-trips", "{}");
+        JobClient first = slowJob(s, n, t0, null).executeAsync("opensearch-savepoint-1");
+        String savepoint;
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long seen = 0;
+            while (seen < n / 5) {
+                assertThat(System.nanoTime()).as("documents before the stop").isLessThan(deadline);
+                Thread.sleep(200);
+                seen = count("savepoint-trips");
+            }
+            savepoint =
+                    first.stopWithSavepoint(
+                                    false,
+                                    savepoints.toUri().toString(),
+                                    SavepointFormatType.CANONICAL)
+                            .get();
+        } finally {
+            if (!first.getJobStatus().get().isGloballyTerminalState()) {
+                first.cancel().get();
+            }
+        }
+        long atStop = count("savepoint-trips");
+        assertThat(atStop).as("stopped mid-stream").isGreaterThan(0).isLessThan(n);
+
+        slowJob(s, n, t0, savepoint).execute("opensearch-savepoint-2");
+        call("POST", "/savepoint-trips/_refresh", null);
+        JsonNode r =
+                call(
+                        "POST",
+                        "/savepoint-trips/_search",
+                        "{\"size\":0,\"track_total_hits\":true,\"aggs\":{\"ids\":"
+                                + "{\"cardinality\":{\"field\":\"trip_id.keyword\","
+                                + "\"precision_threshold\":40000}}}}");
+        long total = r.get("hits").get("total").get("value").asLong();
+        long distinct = r.get("aggregations").get("ids").get("value").asLong();
+        System.out.printf(
+                "OpenSearchPipelineIT: %d documents at the stop, %d after the restore, %d distinct"
+                        + " ids, %d produced%n",
+                atStop, total, distinct, n);
+        assertThat(total).as("documents after the restore").isEqualTo(n);
+        assertThat(distinct).as("distinct trip ids").isEqualTo(n);
+        assertThat(call("GET", "/savepoint-trips/_doc/0000002a-0000001499", null).get("found"))
+                .isEqualTo(BooleanNode.TRUE);
+    }
+
+    static long count(String index) throws Exception {
+        call("POST", "/" + index + "/_refresh", null);
+        return call("GET", "/" + index + "/_count", null).get("count").asLong();
     }
 }
