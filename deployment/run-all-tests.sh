@@ -49,7 +49,8 @@ mvn -B -f "$root/assets/flink-jobs/pom.xml" verify \
   -Dstreamstack.venv="$venv" \
   -Dstreamstack.producer="$STREAMSTACK_ASSETS_DIR/producer-x86_64/streamstack-producer" \
   -Dstreamstack.fareBootstrap="$STREAMSTACK_ASSETS_DIR/fare-endpoint-function-x86_64/bootstrap" \
-  -Dstreamstack.xtask="$target/debug/xtask" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$log"
+  -Dstreamstack.xtask="$target/debug/xtask" \
+  -Dstreamstack.cli="$target/debug/streamstack" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$log"
 # (Debian's Maven writes colour resets even in batch mode: stripped, so that the closing line
 # below stands alone on its line.)
 echo

@@ -94,17 +94,26 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
         );
         files.push(emitter_out.join("apigw-kds-lambda.template"));
     }
-    // Pattern 5 once more with every optional input and sink on: a Kafka source (in a VPC), the
-    // output stream and an OpenSearch domain (other resources, other role statements).
+    // Pattern 5 once more with every optional input and sink on: a Kafka source and sink (in a
+    // VPC, Amazon MSK IAM access control), the output stream and an OpenSearch domain (other
+    // resources, other role statements).
     let etl_out = dir.path().join("etl-all-sinks");
     let out = Command::new(env!("CARGO_BIN_EXE_streamstack"))
         .args(["synth", "streaming-etl", "--out"])
         .arg(&etl_out)
         .args([
             "--param",
-            "InputKafkaBootstrapServers=b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9094",
+            "InputKafkaBootstrapServers=b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9098",
             "--param",
             "InputKafkaTopic=trips",
+            "--param",
+            "OutputKafkaBootstrapServers=b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9098",
+            "--param",
+            "OutputKafkaTopic=trips-clean",
+            "--param",
+            "KafkaAuth=IAM",
+            "--param",
+            "KafkaClusterArn=arn:aws:kafka:eu-west-1:123456789012:cluster/etl/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2",
             "--param",
             "ApplicationSubnetIds=subnet-0123456789abcdef0",
             "--param",

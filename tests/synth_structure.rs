@@ -2292,6 +2292,7 @@ fn streaming_etl_grants_each_enabled_source_and_sink_only() {
         json!({
             "InputKafkaBootstrapServers": {"Ref": "InputKafkaBootstrapServers"},
             "InputKafkaTopic": {"Ref": "InputKafkaTopic"},
+            "InputKafkaGroupId": "streaming-etl",
             "kafka.security.protocol": {"Ref": "InputKafkaSecurityProtocol"},
             "EventTimeField": {"Ref": "EventTimeField"},
             "MaxOutOfOrdernessSeconds": "5",
@@ -2343,6 +2344,171 @@ fn streaming_etl_grants_each_enabled_source_and_sink_only() {
     );
 }
 
+/// The ARN a pattern 5 `Fn::Sub` of `[text, {ClusterPath: Select 1 of Split ":cluster/" of Join
+/// [KafkaClusterArn, ":cluster/-/-"]}]` gives, as CloudFormation computes it.
+fn etl_kafka_arn(sub: &Value, overrides: &[(&str, &str)]) -> String {
+    let path = &sub[1]["ClusterPath"]["Fn::Select"];
+    assert_eq!(path[0], 1);
+    let split = &path[1]["Fn::Split"];
+    let join = &split[1]["Fn::Join"][1];
+    assert_eq!(join[0], json!({"Ref": "KafkaClusterArn"}));
+    let arn = overrides
+        .iter()
+        .find(|(k, _)| *k == "KafkaClusterArn")
+        .map_or("", |(_, v)| v);
+    let joined = format!("{arn}{}", join[1].as_str().unwrap());
+    let cluster_path = joined
+        .split(split[0].as_str().unwrap())
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let mut out = sub[0].as_str().unwrap().to_string();
+    for (name, value) in [
+        ("${AWS::Partition}", "aws"),
+        ("${AWS::Region}", "eu-west-1"),
+        ("${AWS::AccountId}", "123456789012"),
+        ("${ClusterPath}", cluster_path.as_str()),
+    ] {
+        out = out.replace(name, value);
+    }
+    for (k, v) in overrides {
+        out = out.replace(&format!("${{{k}}}"), v);
+    }
+    out
+}
+
+/// Issue #20, pattern 5: with KafkaAuth IAM (Amazon MSK IAM access control) the role gets the
+/// kafka-cluster actions of each enabled Kafka client on that cluster's own topic, group and
+/// transactional ids only, no `*` action, and the job gets `KafkaAuth IAM` instead of a security
+/// protocol; without IAM (the default) no kafka-cluster statement exists at all.
+#[test]
+fn streaming_etl_kafka_iam_grants_the_clusters_topics_and_group_only() {
+    let mut iam = ETL_ALL_ON.to_vec();
+    iam.extend([
+        (
+            "OutputKafkaBootstrapServers",
+            "b-1.etl.abc123.c2.kafka.eu-west-1.amazonaws.com:9098",
+        ),
+        ("OutputKafkaTopic", "trips-clean"),
+        ("KafkaAuth", "IAM"),
+        (
+            "KafkaClusterArn",
+            "arn:aws:kafka:eu-west-1:123456789012:cluster/etl/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2",
+        ),
+    ]);
+    let (t, st, props) = etl_role_and_properties(&iam);
+    let cluster =
+        "arn:aws:kafka:eu-west-1:123456789012:cluster/etl/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2";
+    let on = |rest: &str| {
+        format!(
+            "arn:aws:kafka:eu-west-1:123456789012:{rest}/etl/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2"
+        )
+    };
+    let expected: [(&str, &[&str], Vec<String>); 5] = [
+        (
+            "ConnectToTheKafkaCluster",
+            &["kafka-cluster:Connect"],
+            vec![cluster.to_string()],
+        ),
+        (
+            "ReadTheKafkaTopic",
+            &["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+            vec![format!("{}/trips", on("topic"))],
+        ),
+        (
+            "CommitTheConsumerGroup",
+            &["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+            vec![format!("{}/streaming-etl", on("group"))],
+        ),
+        (
+            "WriteTheKafkaTopic",
+            &["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+            vec![format!("{}/trips-clean", on("topic"))],
+        ),
+        (
+            "WriteKafkaTransactions",
+            &[
+                "kafka-cluster:WriteDataIdempotently",
+                "kafka-cluster:DescribeTransactionalId",
+                "kafka-cluster:AlterTransactionalId",
+            ],
+            vec![
+                cluster.to_string(),
+                format!("{}/streaming-etl*", on("transactional-id")),
+            ],
+        ),
+    ];
+    for (sid, actions, resources) in &expected {
+        let s = statement(&st, sid).unwrap_or_else(|| panic!("statement {sid}"));
+        assert_eq!(s["Action"], json!(actions), "{sid}");
+        let got: Vec<String> = match &s["Resource"] {
+            Value::Array(a) => a
+                .iter()
+                .map(|r| etl_kafka_arn(&r["Fn::Sub"], &iam))
+                .collect(),
+            r => vec![etl_kafka_arn(&r["Fn::Sub"], &iam)],
+        };
+        assert_eq!(&got, resources, "{sid}: the cluster's own resources only");
+    }
+    let kafka_actions: Vec<&str> = st
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap())
+        .filter(|a| a.starts_with("kafka"))
+        .collect();
+    assert_eq!(kafka_actions.len(), 10, "{kafka_actions:?}");
+    assert!(
+        kafka_actions.iter().all(|a| !a.contains('*')),
+        "{kafka_actions:?}"
+    );
+    assert_eq!(props["KafkaAuth"], "IAM");
+    assert!(
+        props.get("kafka.security.protocol").is_none(),
+        "KafkaAuth IAM sets SASL_SSL itself: the job refuses kafka.security.protocol next to it"
+    );
+    assert_eq!(
+        props["OutputKafkaBootstrapServers"],
+        json!({"Ref": "OutputKafkaBootstrapServers"})
+    );
+    assert_eq!(
+        props["OutputKafkaTopic"],
+        json!({"Ref": "OutputKafkaTopic"})
+    );
+    assert_eq!(props["OutputKafkaTransactionalIdPrefix"], "streaming-etl");
+    assert_eq!(props["InputKafkaGroupId"], "streaming-etl");
+    assert!(t["Rules"].get("KafkaIamNeedsClusterAndKafka").is_some());
+
+    // IAM with only the Kafka sink: no read or group statement; IAM asked without any Kafka
+    // client, or not asked: no kafka-cluster statement and no KafkaAuth property.
+    let sink_only: Vec<(&str, &str)> = iam
+        .iter()
+        .copied()
+        .filter(|(k, _)| !k.starts_with("InputKafka"))
+        .collect();
+    let (_, st, props) = etl_role_and_properties(&sink_only);
+    assert!(statement(&st, "WriteTheKafkaTopic").is_some());
+    assert!(statement(&st, "ReadTheKafkaTopic").is_none());
+    assert!(statement(&st, "CommitTheConsumerGroup").is_none());
+    assert_eq!(props["KafkaAuth"], "IAM");
+    let mut none = ETL_ALL_ON.to_vec();
+    none.push(("KafkaAuth", "NONE"));
+    for o in [
+        &[][..],
+        &ETL_ALL_ON[..],
+        &none[..],
+        &[("KafkaAuth", "IAM")][..],
+    ] {
+        let (_, st, props) = etl_role_and_properties(o);
+        assert!(
+            st.iter()
+                .all(|s| !s["Action"].to_string().contains("kafka-cluster:")),
+            "{o:?}: a kafka-cluster statement without KafkaAuth IAM and a Kafka client"
+        );
+        assert!(props.get("KafkaAuth").is_none(), "{o:?}");
+        assert!(props.get("OutputKafkaBootstrapServers").is_none(), "{o:?}");
+    }
+}
+
 /// Issue #20, pattern 5: every property the template gives the job is one `EtlSettings` reads (a
 /// misspelt name is silently ignored by the job, the classic failure), and the jar is the
 /// streaming-etl job's.
@@ -2385,6 +2551,9 @@ fn streaming_etl_properties_are_the_names_the_job_reads() {
     for rule in [
         "KafkaInputNeedsTopicAndVpc",
         "KafkaTopicNeedsBootstrapServers",
+        "KafkaOutputNeedsTopicAndVpc",
+        "KafkaOutputTopicNeedsBootstrapServers",
+        "KafkaIamNeedsClusterAndKafka",
         "OpenSearchEndpointAndArn",
         "ApplicationVpcBothOrNeither",
     ] {

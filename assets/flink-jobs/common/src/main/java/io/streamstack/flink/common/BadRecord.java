@@ -23,8 +23,13 @@ public class BadRecord {
     public BadRecord() {}
 
     public static BadRecord of(
-            String reason, String stream, String shardId, String sequenceNumber, long subSequence,
-            String partitionKey, byte[] data) {
+            String reason,
+            String stream,
+            String shardId,
+            String sequenceNumber,
+            long subSequence,
+            String partitionKey,
+            byte[] data) {
         BadRecord b = new BadRecord();
         b.reason = reason;
         b.stream = stream;
@@ -35,7 +40,10 @@ public class BadRecord {
         if (data != null) {
             int n = Math.min(data.length, MAX_KEPT_BYTES);
             b.dataTruncated = n < data.length;
-            b.dataBase64 = Base64.getEncoder().encodeToString(n == data.length ? data : java.util.Arrays.copyOf(data, n));
+            b.dataBase64 =
+                    Base64.getEncoder()
+                            .encodeToString(
+                                    n == data.length ? data : java.util.Arrays.copyOf(data, n));
         }
         return b;
     }
@@ -110,19 +118,32 @@ public class BadRecord {
             return false;
         }
         BadRecord b = (BadRecord) o;
-        return subSequence == b.subSequence && dataTruncated == b.dataTruncated
-                && Objects.equals(reason, b.reason) && Objects.equals(stream, b.stream)
-                && Objects.equals(shardId, b.shardId) && Objects.equals(sequenceNumber, b.sequenceNumber)
-                && Objects.equals(partitionKey, b.partitionKey) && Objects.equals(dataBase64, b.dataBase64);
+        return subSequence == b.subSequence
+                && dataTruncated == b.dataTruncated
+                && Objects.equals(reason, b.reason)
+                && Objects.equals(stream, b.stream)
+                && Objects.equals(shardId, b.shardId)
+                && Objects.equals(sequenceNumber, b.sequenceNumber)
+                && Objects.equals(partitionKey, b.partitionKey)
+                && Objects.equals(dataBase64, b.dataBase64);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(reason, stream, shardId, sequenceNumber, subSequence, partitionKey, dataBase64);
+        return Objects.hash(
+                reason, stream, shardId, sequenceNumber, subSequence, partitionKey, dataBase64);
     }
 
     @Override
     public String toString() {
-        return "BadRecord{" + reason + " @" + shardId + "/" + sequenceNumber + "/" + subSequence + "}";
+        return "BadRecord{"
+                + reason
+                + " @"
+                + shardId
+                + "/"
+                + sequenceNumber
+                + "/"
+                + subSequence
+                + "}";
     }
 }

@@ -10,15 +10,16 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Splits parsed records into values (the main output) and bad records (the side output {@link #TAG}),
- * counting the bad ones in the counter {@code badRecords} of the metric group {@link JobMetrics#GROUP}
- * ({@code kinesisanalytics}, the group Managed Flink exports to CloudWatch).
+ * Splits parsed records into values (the main output) and bad records (the side output {@link
+ * #TAG}), counting the bad ones in the counter {@code badRecords} of the metric group {@link
+ * JobMetrics#GROUP} ({@code kinesisanalytics}, the group Managed Flink exports to CloudWatch).
  */
 public final class BadRecords {
     private BadRecords() {}
 
     /** The side output of bad records. */
-    public static final OutputTag<BadRecord> TAG = new OutputTag<>("bad-records", Types.POJO(BadRecord.class));
+    public static final OutputTag<BadRecord> TAG =
+            new OutputTag<>("bad-records", Types.POJO(BadRecord.class));
 
     /** The splitter: values out, bad records to {@link #TAG} and counted in {@code counterName}. */
     public static final class Splitter<T> extends ProcessFunction<Parsed<T>, T> {
@@ -47,7 +48,8 @@ public final class BadRecords {
     }
 
     /** Splits the stream; the bad records are {@code result.getSideOutput(BadRecords.TAG)}. */
-    public static <T> SingleOutputStreamOperator<T> split(DataStream<Parsed<T>> parsed, TypeInformation<T> valueType) {
+    public static <T> SingleOutputStreamOperator<T> split(
+            DataStream<Parsed<T>> parsed, TypeInformation<T> valueType) {
         return parsed.process(new Splitter<T>("badRecords"), valueType)
                 .uid("split-bad-records")
                 .name("Split bad records");

@@ -1,16 +1,15 @@
 package io.streamstack.flink.common;
 
+import java.io.Serializable;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.SimpleVersionedStringSerializer;
 
-import java.io.Serializable;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-
 /**
- * Buckets {@code dt=YYYY-MM-DD/hr=HH} (UTC) from the element's own event time, or from the processing time
- * when it has none ({@link #processingTime()}).
+ * Buckets {@code dt=YYYY-MM-DD/hr=HH} (UTC) from the element's own event time, or from the
+ * processing time when it has none ({@link #processingTime()}).
  */
 public final class DateHourBucketAssigner<T> implements BucketAssigner<T, String> {
     private static final long serialVersionUID = 1L;
@@ -47,7 +46,8 @@ public final class DateHourBucketAssigner<T> implements BucketAssigner<T, String
 
     @Override
     public String getBucketId(T element, Context context) {
-        return bucketOf(eventTime == null ? context.currentProcessingTime() : eventTime.millis(element));
+        return bucketOf(
+                eventTime == null ? context.currentProcessingTime() : eventTime.millis(element));
     }
 
     @Override
@@ -57,6 +57,8 @@ public final class DateHourBucketAssigner<T> implements BucketAssigner<T, String
 
     @Override
     public String toString() {
-        return eventTime == null ? "DateHourBucketAssigner(processing time)" : "DateHourBucketAssigner(event time)";
+        return eventTime == null
+                ? "DateHourBucketAssigner(processing time)"
+                : "DateHourBucketAssigner(event time)";
     }
 }

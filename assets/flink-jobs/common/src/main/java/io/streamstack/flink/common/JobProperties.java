@@ -3,9 +3,6 @@ package io.streamstack.flink.common;
 import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.apache.flink.configuration.Configuration;
-
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -17,11 +14,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.flink.configuration.Configuration;
 
 /**
- * The job's runtime properties: the {@code FlinkApplicationProperties} group that Managed Service for
- * Apache Flink writes to {@code /etc/flink/application_properties.json}, or, for a local run, the
- * same JSON format read from the file given with {@code --properties FILE}.
+ * The job's runtime properties: the {@code FlinkApplicationProperties} group that Managed Service
+ * for Apache Flink writes to {@code /etc/flink/application_properties.json}, or, for a local run,
+ * the same JSON format read from the file given with {@code --properties FILE}.
  */
 public final class JobProperties implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -80,7 +78,8 @@ public final class JobProperties implements Serializable {
         try {
             root = new ObjectMapper().readTree(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read properties file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read properties file " + file + ": " + e.getMessage(), e);
         }
         return new JobProperties(parseGroups(root, file.toString()), true);
     }
@@ -88,7 +87,8 @@ public final class JobProperties implements Serializable {
     static Map<String, String> parseGroups(JsonNode root, String source) {
         if (root == null || !root.isArray()) {
             throw new IllegalArgumentException(
-                    source + ": expected a JSON array of {\"PropertyGroupId\": ..., \"PropertyMap\": {...}}");
+                    source
+                            + ": expected a JSON array of {\"PropertyGroupId\": ..., \"PropertyMap\": {...}}");
         }
         Map<String, String> found = null;
         for (JsonNode group : root) {
@@ -96,7 +96,8 @@ public final class JobProperties implements Serializable {
             JsonNode map = group.get("PropertyMap");
             if (id == null || !id.isTextual() || map == null || !map.isObject()) {
                 throw new IllegalArgumentException(
-                        source + ": every element needs a string PropertyGroupId and an object PropertyMap");
+                        source
+                                + ": every element needs a string PropertyGroupId and an object PropertyMap");
             }
             if (!GROUP.equals(id.asText())) {
                 continue;
@@ -106,7 +107,10 @@ public final class JobProperties implements Serializable {
                 JsonNode v = e.getValue();
                 if (!v.isValueNode() || v.isNull()) {
                     throw new IllegalArgumentException(
-                            source + ": property " + e.getKey() + " must be a string, number or boolean");
+                            source
+                                    + ": property "
+                                    + e.getKey()
+                                    + " must be a string, number or boolean");
                 }
                 found.put(e.getKey(), v.asText());
             }
@@ -122,7 +126,10 @@ public final class JobProperties implements Serializable {
         return m;
     }
 
-    /** True for a local run (properties from a file): the job then sets checkpointing and parallelism. */
+    /**
+     * True for a local run (properties from a file): the job then sets checkpointing and
+     * parallelism.
+     */
     public boolean isLocal() {
         return local;
     }
@@ -180,7 +187,10 @@ public final class JobProperties implements Serializable {
                 "property " + key + " must be " + what + ", got '" + value + "'");
     }
 
-    /** Every property whose key starts with {@code aws.} or {@code source.}: the Kinesis source's own options. */
+    /**
+     * Every property whose key starts with {@code aws.} or {@code source.}: the Kinesis source's
+     * own options.
+     */
     public Properties sourceConfig() {
         Properties p = new Properties();
         values.forEach(

@@ -1,22 +1,20 @@
 package io.streamstack.flink.common;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.Encoder;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-
 /**
- * JSON-lines file sinks: {@code <OutputPath>/results/dt=YYYY-MM-DD/hr=HH/part-*.jsonl} by event time and
- * {@code <OutputPath>/errors/dt=.../hr=.../part-*.jsonl} by processing time, files committed on checkpoints
- * (exactly once), one UTF-8 JSON object per line ending in {@code \n}.
+ * JSON-lines file sinks: {@code <OutputPath>/results/dt=YYYY-MM-DD/hr=HH/part-*.jsonl} by event
+ * time and {@code <OutputPath>/errors/dt=.../hr=.../part-*.jsonl} by processing time, files
+ * committed on checkpoints (exactly once), one UTF-8 JSON object per line ending in {@code \n}.
  */
 public final class JsonLines {
     private JsonLines() {}
@@ -52,22 +50,35 @@ public final class JsonLines {
         }
     }
 
-    /** The results sink under {@code <outputPath>/results}, bucketed by the elements' event time. */
-    public static <T> FileSink<T> results(String outputPath, ToJson<T> toJson, DateHourBucketAssigner.EventTime<T> eventTime) {
+    /**
+     * The results sink under {@code <outputPath>/results}, bucketed by the elements' event time.
+     */
+    public static <T> FileSink<T> results(
+            String outputPath, ToJson<T> toJson, DateHourBucketAssigner.EventTime<T> eventTime) {
         return sink(outputPath, "results", toJson, DateHourBucketAssigner.eventTime(eventTime));
     }
 
     /** The errors sink under {@code <outputPath>/errors}, bucketed by processing time. */
     public static FileSink<BadRecord> errors(String outputPath) {
-        return sink(outputPath, "errors", JsonLines::badRecordJson, DateHourBucketAssigner.processingTime());
+        return sink(
+                outputPath,
+                "errors",
+                JsonLines::badRecordJson,
+                DateHourBucketAssigner.processingTime());
     }
 
     /** A JSON-lines sink under {@code <outputPath>/<folder>}. */
-    public static <T> FileSink<T> sink(String outputPath, String folder, ToJson<T> toJson, DateHourBucketAssigner<T> buckets) {
-        return FileSink.forRowFormat(new Path(join(outputPath, folder)), new JsonLineEncoder<>(toJson))
+    public static <T> FileSink<T> sink(
+            String outputPath, String folder, ToJson<T> toJson, DateHourBucketAssigner<T> buckets) {
+        return FileSink.forRowFormat(
+                        new Path(join(outputPath, folder)), new JsonLineEncoder<>(toJson))
                 .withBucketAssigner(buckets)
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".jsonl").build())
+                .withOutputFileConfig(
+                        OutputFileConfig.builder()
+                                .withPartPrefix("part")
+                                .withPartSuffix(".jsonl")
+                                .build())
                 .build();
     }
 

@@ -12,20 +12,21 @@ import java.util.List;
  * De-aggregates the data of one Kinesis record written in the KPL aggregated format: the magic
  * {@code F3 89 9A C2}, a protobuf {@code AggregatedRecord}, and the 16-byte MD5 of that protobuf.
  *
- * <p>It gives exactly the user records that the KCL's {@code AggregatorUtil.deaggregate} gives (over the
- * whole hash key range), which the tests check on the same inputs:
+ * <p>It gives exactly the user records that the KCL's {@code AggregatorUtil.deaggregate} gives
+ * (over the whole hash key range), which the tests check on the same inputs:
  *
  * <ul>
- *   <li>data without the magic, of at most magic + 16 bytes, with a wrong MD5 or a protobuf that does not
- *       parse (as protobuf-java parses proto2 with required fields) is one plain record;
- *   <li>an aggregate whose record points outside the key tables, or whose explicit hash key is not a
- *       decimal number, gives the records before that one (the KCL logs and stops there);
+ *   <li>data without the magic, of at most magic + 16 bytes, with a wrong MD5 or a protobuf that
+ *       does not parse (as protobuf-java parses proto2 with required fields) is one plain record;
+ *   <li>an aggregate whose record points outside the key tables, or whose explicit hash key is not
+ *       a decimal number, gives the records before that one (the KCL logs and stops there);
  *   <li>an aggregate with an explicit hash key outside 0..2^128-1 gives no record at all.
  * </ul>
  *
- * <p>Unlike the KCL, {@link #deaggregateChecked} also says when an aggregate lost records that way (or held
- * none), so that the job can count it instead of dropping data silently. The protobuf is read by hand
- * (varints, length-delimited fields, unknown fields and groups skipped), with no protobuf library.
+ * <p>Unlike the KCL, {@link #deaggregateChecked} also says when an aggregate lost records that way
+ * (or held none), so that the job can count it instead of dropping data silently. The protobuf is
+ * read by hand (varints, length-delimited fields, unknown fields and groups skipped), with no
+ * protobuf library.
  */
 public final class KplDeaggregator {
     /** The KPL aggregated record magic. */
@@ -33,11 +34,14 @@ public final class KplDeaggregator {
 
     private static final int DIGEST_SIZE = 16;
     private static final int RECURSION_LIMIT = 100;
-    private static final BigInteger MAX_HASH_KEY = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+    private static final BigInteger MAX_HASH_KEY =
+            BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
 
     private KplDeaggregator() {}
 
-    /** The outcome of one record: its user records, and what went wrong in an aggregate (or null). */
+    /**
+     * The outcome of one record: its user records, and what went wrong in an aggregate (or null).
+     */
     public static final class Result {
         private final List<UserRecord> records;
         private final String problem;
@@ -51,7 +55,10 @@ public final class KplDeaggregator {
             return records;
         }
 
-        /** Why an aggregate gave fewer records than it holds (or none), or null when nothing was lost. */
+        /**
+         * Why an aggregate gave fewer records than it holds (or none), or null when nothing was
+         * lost.
+         */
         public String problem() {
             return problem;
         }
@@ -87,17 +94,30 @@ public final class KplDeaggregator {
             // The KCL casts the uint64 indexes to int before looking them up.
             int pkIndex = (int) r.partitionKeyIndex;
             if (pkIndex < 0 || pkIndex >= agg.partitionKeys.size()) {
-                return new Result(out, lost(i, agg, "partition key index " + Long.toUnsignedString(r.partitionKeyIndex)
-                        + " outside the table of " + agg.partitionKeys.size()));
+                return new Result(
+                        out,
+                        lost(
+                                i,
+                                agg,
+                                "partition key index "
+                                        + Long.toUnsignedString(r.partitionKeyIndex)
+                                        + " outside the table of "
+                                        + agg.partitionKeys.size()));
             }
             String pk = agg.partitionKeys.get(pkIndex);
             String ehk = null;
             if (r.hasExplicitHashKeyIndex) {
                 int ehkIndex = (int) r.explicitHashKeyIndex;
                 if (ehkIndex < 0 || ehkIndex >= agg.explicitHashKeys.size()) {
-                    return new Result(out, lost(i, agg, "explicit hash key index "
-                            + Long.toUnsignedString(r.explicitHashKeyIndex) + " outside the table of "
-                            + agg.explicitHashKeys.size()));
+                    return new Result(
+                            out,
+                            lost(
+                                    i,
+                                    agg,
+                                    "explicit hash key index "
+                                            + Long.toUnsignedString(r.explicitHashKeyIndex)
+                                            + " outside the table of "
+                                            + agg.explicitHashKeys.size()));
                 }
                 ehk = agg.explicitHashKeys.get(ehkIndex);
                 BigInteger key;
@@ -108,8 +128,11 @@ public final class KplDeaggregator {
                 }
                 if (key.signum() < 0 || key.compareTo(MAX_HASH_KEY) > 0) {
                     // The KCL drops the whole aggregate when a key falls outside the shard's range.
-                    return new Result(new ArrayList<>(), "KPL aggregate of " + agg.records.size()
-                            + " records dropped: explicit hash key outside 0..2^128-1");
+                    return new Result(
+                            new ArrayList<>(),
+                            "KPL aggregate of "
+                                    + agg.records.size()
+                                    + " records dropped: explicit hash key outside 0..2^128-1");
                 }
             }
             out.add(new UserRecord(pk, ehk, r.data, sub++, true));
@@ -118,7 +141,14 @@ public final class KplDeaggregator {
     }
 
     private static String lost(int index, Aggregate agg, String why) {
-        return "KPL aggregate lost records " + index + ".." + (agg.records.size() - 1) + ": record " + index + " has " + why;
+        return "KPL aggregate lost records "
+                + index
+                + ".."
+                + (agg.records.size() - 1)
+                + ": record "
+                + index
+                + " has "
+                + why;
     }
 
     private static Result plain(String partitionKey, byte[] data) {
@@ -168,9 +198,10 @@ public final class KplDeaggregator {
     private static final int WIRE_FIXED32 = 5;
 
     /**
-     * A proto2 reader with protobuf-java's rules: a tag of field 0 or an unknown wire type is an error; a
-     * known field number with another wire type is an unknown field; an end-group tag that closes no group
-     * ends the message and is then an error; nesting is limited to 100; required fields must be there.
+     * A proto2 reader with protobuf-java's rules: a tag of field 0 or an unknown wire type is an
+     * error; a known field number with another wire type is an unknown field; an end-group tag that
+     * closes no group ends the message and is then an error; nesting is limited to 100; required
+     * fields must be there.
      */
     private static final class Parser {
         private final byte[] buf;

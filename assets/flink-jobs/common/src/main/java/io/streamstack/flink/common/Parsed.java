@@ -1,10 +1,9 @@
 package io.streamstack.flink.common;
 
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 
 /**
  * One user record after parsing: either a value or a {@link BadRecord}. A Flink POJO; use {@link
@@ -31,7 +30,10 @@ public class Parsed<T> {
     /** The POJO type of {@code Parsed<T>} for the given value type. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static <T> TypeInformation<Parsed<T>> typeInfo(TypeInformation<T> valueType) {
-        TypeInformation<?> t = Types.POJO((Class) Parsed.class, Map.of("value", valueType, "bad", Types.POJO(BadRecord.class)));
+        TypeInformation<?> t =
+                Types.POJO(
+                        (Class) Parsed.class,
+                        Map.of("value", valueType, "bad", Types.POJO(BadRecord.class)));
         return (TypeInformation<Parsed<T>>) t;
     }
 

@@ -6,8 +6,8 @@ import java.io.Serializable;
 @FunctionalInterface
 public interface RecordParser<T> extends Serializable {
     /**
-     * @throws BadRecordException when the bytes are not a valid record; any other exception is caught
-     *     by the caller and counted as a bad record too.
+     * @throws BadRecordException when the bytes are not a valid record; any other exception is
+     *     caught by the caller and counted as a bad record too.
      */
     T parse(byte[] data) throws BadRecordException;
 }

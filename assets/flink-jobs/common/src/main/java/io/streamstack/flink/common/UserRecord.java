@@ -11,7 +11,12 @@ public final class UserRecord {
     private final long subSequence;
     private final boolean aggregated;
 
-    public UserRecord(String partitionKey, String explicitHashKey, byte[] data, long subSequence, boolean aggregated) {
+    public UserRecord(
+            String partitionKey,
+            String explicitHashKey,
+            byte[] data,
+            long subSequence,
+            boolean aggregated) {
         this.partitionKey = partitionKey;
         this.explicitHashKey = explicitHashKey;
         this.data = Objects.requireNonNull(data, "data");
@@ -58,12 +63,22 @@ public final class UserRecord {
 
     @Override
     public int hashCode() {
-        return Objects.hash(partitionKey, explicitHashKey, subSequence, aggregated) * 31 + Arrays.hashCode(data);
+        return Objects.hash(partitionKey, explicitHashKey, subSequence, aggregated) * 31
+                + Arrays.hashCode(data);
     }
 
     @Override
     public String toString() {
-        return "UserRecord{pk=" + partitionKey + ", ehk=" + explicitHashKey + ", sub=" + subSequence
-                + ", aggregated=" + aggregated + ", bytes=" + data.length + "}";
+        return "UserRecord{pk="
+                + partitionKey
+                + ", ehk="
+                + explicitHashKey
+                + ", sub="
+                + subSequence
+                + ", aggregated="
+                + aggregated
+                + ", bytes="
+                + data.length
+                + "}";
     }
 }

@@ -1,14 +1,9 @@
 package io.streamstack.flink.common;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import software.amazon.kinesis.retrieval.kpl.Messages;
-
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URISyntaxException;
@@ -21,8 +16,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.kinesis.retrieval.kpl.Messages;
 
 /** The hand-written de-aggregator against the KCL's {@code AggregatorUtil} on the same inputs. */
 class KplDeaggregatorTest {
@@ -31,23 +28,36 @@ class KplDeaggregatorTest {
     private static void assertSameAsKcl(byte[] data) {
         List<UserRecord> ours = KplDeaggregator.deaggregate(PK, data);
         List<UserRecord> kcl = KplTestData.kcl(PK, data);
-        assertThat(ours).as("records of %s", Base64.getEncoder().encodeToString(data)).isEqualTo(kcl);
+        assertThat(ours)
+                .as("records of %s", Base64.getEncoder().encodeToString(data))
+                .isEqualTo(kcl);
     }
 
     @Test
     void aValidAggregateGivesItsRecordsInOrder() {
-        Messages.AggregatedRecord agg = Messages.AggregatedRecord.newBuilder()
-                .addPartitionKeyTable("a").addPartitionKeyTable("b").addExplicitHashKeyTable("12345")
-                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(1).setData(ByteString.copyFromUtf8("one")))
-                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setExplicitHashKeyIndex(0)
-                        .setData(ByteString.copyFromUtf8("two")))
-                .build();
+        Messages.AggregatedRecord agg =
+                Messages.AggregatedRecord.newBuilder()
+                        .addPartitionKeyTable("a")
+                        .addPartitionKeyTable("b")
+                        .addExplicitHashKeyTable("12345")
+                        .addRecords(
+                                Messages.Record.newBuilder()
+                                        .setPartitionKeyIndex(1)
+                                        .setData(ByteString.copyFromUtf8("one")))
+                        .addRecords(
+                                Messages.Record.newBuilder()
+                                        .setPartitionKeyIndex(0)
+                                        .setExplicitHashKeyIndex(0)
+                                        .setData(ByteString.copyFromUtf8("two")))
+                        .build();
         byte[] data = KplTestData.frame(agg.toByteArray());
         KplDeaggregator.Result r = KplDeaggregator.deaggregateChecked(PK, data);
         assertThat(r.problem()).isNull();
-        assertThat(r.records()).containsExactly(
-                new UserRecord("b", null, "one".getBytes(StandardCharsets.UTF_8), 0, true),
-                new UserRecord("a", "12345", "two".getBytes(StandardCharsets.UTF_8), 1, true));
+        assertThat(r.records())
+                .containsExactly(
+                        new UserRecord("b", null, "one".getBytes(StandardCharsets.UTF_8), 0, true),
+                        new UserRecord(
+                                "a", "12345", "two".getBytes(StandardCharsets.UTF_8), 1, true));
         assertSameAsKcl(data);
     }
 
@@ -68,7 +78,8 @@ class KplDeaggregatorTest {
             byte[] data = KplTestData.frame(KplTestData.randomAggregate(rnd, 10).toByteArray());
             data[data.length - 1 - rnd.nextInt(16)] ^= (byte) (1 << rnd.nextInt(8));
             assertSameAsKcl(data);
-            assertThat(KplDeaggregator.deaggregate(PK, data)).containsExactly(new UserRecord(PK, null, data, 0, false));
+            assertThat(KplDeaggregator.deaggregate(PK, data))
+                    .containsExactly(new UserRecord(PK, null, data, 0, false));
         }
     }
 
@@ -80,13 +91,15 @@ class KplDeaggregatorTest {
             byte[] cut = java.util.Arrays.copyOf(proto, rnd.nextInt(proto.length));
             assertSameAsKcl(KplTestData.frame(cut)); // a valid digest over a truncated protobuf
             byte[] framed = KplTestData.frame(proto);
-            assertSameAsKcl(java.util.Arrays.copyOf(framed, rnd.nextInt(framed.length))); // a cut record
+            assertSameAsKcl(
+                    java.util.Arrays.copyOf(framed, rnd.nextInt(framed.length))); // a cut record
         }
     }
 
     @Test
     void mutatedProtobufsWithValidDigestsMatchTheKcl() {
-        // Every parser path: wrong wire types, unknown fields and groups, bad lengths, indexes out of range.
+        // Every parser path: wrong wire types, unknown fields and groups, bad lengths, indexes out
+        // of range.
         Random rnd = new Random(4);
         for (int i = 0; i < 20000; i++) {
             byte[] proto = KplTestData.randomAggregate(rnd, 6).toByteArray();
@@ -122,7 +135,8 @@ class KplDeaggregatorTest {
     @Test
     void handBuiltEdgeCasesMatchTheKcl() {
         List<byte[]> protos = new ArrayList<>();
-        // An unknown group, nested; an end-group with no group; a deep nest past protobuf's limit of 100.
+        // An unknown group, nested; an end-group with no group; a deep nest past protobuf's limit
+        // of 100.
         protos.add(bytes(0x0a, 1, 'a', 0x2b, 0x08, 1, 0x2c, 0x1a, 4, 0x08, 0, 0x1a, 0));
         protos.add(bytes(0x0a, 1, 'a', 0x2c));
         protos.add(nestedGroups(99));
@@ -154,17 +168,38 @@ class KplDeaggregatorTest {
 
     @Test
     void explicitHashKeysThatAreNotNumbersOrOutOfRangeMatchTheKcl() {
-        for (String ehk : List.of("12", "-1", "0", "+5", "x", "", "1e3", "٣",
-                BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString(), BigInteger.ONE.shiftLeft(128).toString())) {
-            Messages.AggregatedRecord agg = Messages.AggregatedRecord.newBuilder()
-                    .addPartitionKeyTable("a").addExplicitHashKeyTable("7").addExplicitHashKeyTable(ehk)
-                    .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setExplicitHashKeyIndex(0)
-                            .setData(ByteString.copyFromUtf8("first")))
-                    .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setExplicitHashKeyIndex(1)
-                            .setData(ByteString.copyFromUtf8("second")))
-                    .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0)
-                            .setData(ByteString.copyFromUtf8("third")))
-                    .build();
+        for (String ehk :
+                List.of(
+                        "12",
+                        "-1",
+                        "0",
+                        "+5",
+                        "x",
+                        "",
+                        "1e3",
+                        "٣",
+                        BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString(),
+                        BigInteger.ONE.shiftLeft(128).toString())) {
+            Messages.AggregatedRecord agg =
+                    Messages.AggregatedRecord.newBuilder()
+                            .addPartitionKeyTable("a")
+                            .addExplicitHashKeyTable("7")
+                            .addExplicitHashKeyTable(ehk)
+                            .addRecords(
+                                    Messages.Record.newBuilder()
+                                            .setPartitionKeyIndex(0)
+                                            .setExplicitHashKeyIndex(0)
+                                            .setData(ByteString.copyFromUtf8("first")))
+                            .addRecords(
+                                    Messages.Record.newBuilder()
+                                            .setPartitionKeyIndex(0)
+                                            .setExplicitHashKeyIndex(1)
+                                            .setData(ByteString.copyFromUtf8("second")))
+                            .addRecords(
+                                    Messages.Record.newBuilder()
+                                            .setPartitionKeyIndex(0)
+                                            .setData(ByteString.copyFromUtf8("third")))
+                            .build();
             byte[] data = KplTestData.frame(agg.toByteArray());
             assertSameAsKcl(data);
             KplDeaggregator.Result r = KplDeaggregator.deaggregateChecked(PK, data);
@@ -174,12 +209,22 @@ class KplDeaggregatorTest {
 
     @Test
     void recordsPointingOutsideTheTablesLoseTheRestLikeTheKclAndSaySo() {
-        Messages.AggregatedRecord agg = Messages.AggregatedRecord.newBuilder()
-                .addPartitionKeyTable("a")
-                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setData(ByteString.copyFromUtf8("ok")))
-                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(3).setData(ByteString.copyFromUtf8("bad")))
-                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setData(ByteString.copyFromUtf8("lost")))
-                .build();
+        Messages.AggregatedRecord agg =
+                Messages.AggregatedRecord.newBuilder()
+                        .addPartitionKeyTable("a")
+                        .addRecords(
+                                Messages.Record.newBuilder()
+                                        .setPartitionKeyIndex(0)
+                                        .setData(ByteString.copyFromUtf8("ok")))
+                        .addRecords(
+                                Messages.Record.newBuilder()
+                                        .setPartitionKeyIndex(3)
+                                        .setData(ByteString.copyFromUtf8("bad")))
+                        .addRecords(
+                                Messages.Record.newBuilder()
+                                        .setPartitionKeyIndex(0)
+                                        .setData(ByteString.copyFromUtf8("lost")))
+                        .build();
         byte[] data = KplTestData.frame(agg.toByteArray());
         assertSameAsKcl(data);
         KplDeaggregator.Result r = KplDeaggregator.deaggregateChecked(PK, data);
@@ -194,7 +239,8 @@ class KplDeaggregatorTest {
         byte[] data = new byte[length];
         rnd.nextBytes(data);
         assertSameAsKcl(data);
-        assertThat(KplDeaggregator.deaggregate(PK, data)).containsExactly(new UserRecord(PK, null, data, 0, false));
+        assertThat(KplDeaggregator.deaggregate(PK, data))
+                .containsExactly(new UserRecord(PK, null, data, 0, false));
         byte[] magicFirst = data.clone();
         System.arraycopy(KplDeaggregator.MAGIC, 0, magicFirst, 0, Math.min(4, length));
         assertSameAsKcl(magicFirst);
@@ -216,13 +262,19 @@ class KplDeaggregatorTest {
 
     /** The vectors the project's Rust crate kpl-aggregation wrote: NAME.bin and NAME.json. */
     @Test
-    void theRustCratesVectorsDeaggregateAsTheRustCrateSaysHereAndInTheKcl() throws IOException, URISyntaxException {
+    void theRustCratesVectorsDeaggregateAsTheRustCrateSaysHereAndInTheKcl()
+            throws IOException, URISyntaxException {
         Path dir = Path.of(KplDeaggregatorTest.class.getResource("/kpl-vectors").toURI());
         List<Path> bins;
         try (Stream<Path> s = Files.list(dir)) {
-            bins = s.filter(p -> p.toString().endsWith(".bin")).sorted().collect(Collectors.toList());
+            bins =
+                    s.filter(p -> p.toString().endsWith(".bin"))
+                            .sorted()
+                            .collect(Collectors.toList());
         }
-        assertThat(bins).as("KPL vectors in src/test/resources/kpl-vectors (NAME.bin + NAME.json)").isNotEmpty();
+        assertThat(bins)
+                .as("KPL vectors in src/test/resources/kpl-vectors (NAME.bin + NAME.json)")
+                .isNotEmpty();
         for (Path bin : bins) {
             String name = bin.getFileName().toString().replaceAll("\\.bin$", "");
             Path json = dir.resolve(name + ".json");
@@ -236,13 +288,20 @@ class KplDeaggregatorTest {
             for (int i = 0; i < records.size(); i++) {
                 JsonNode r = records.get(i);
                 UserRecord u = ours.get(i);
-                assertThat(u.partitionKey()).as("%s record %d partition key", name, i).isEqualTo(r.get("partition_key").asText());
+                assertThat(u.partitionKey())
+                        .as("%s record %d partition key", name, i)
+                        .isEqualTo(r.get("partition_key").asText());
                 JsonNode ehk = r.get("explicit_hash_key");
-                assertThat(u.explicitHashKey()).as("%s record %d explicit hash key", name, i)
+                assertThat(u.explicitHashKey())
+                        .as("%s record %d explicit hash key", name, i)
                         .isEqualTo(ehk == null || ehk.isNull() ? null : ehk.asText());
-                assertThat(u.data()).as("%s record %d data", name, i).isEqualTo(Base64.getDecoder().decode(r.get("data_base64").asText()));
+                assertThat(u.data())
+                        .as("%s record %d data", name, i)
+                        .isEqualTo(Base64.getDecoder().decode(r.get("data_base64").asText()));
             }
-            assertThat(ours).as("%s: ours and the KCL's", name).isEqualTo(KplTestData.kcl(pk, data));
+            assertThat(ours)
+                    .as("%s: ours and the KCL's", name)
+                    .isEqualTo(KplTestData.kcl(pk, data));
         }
     }
 

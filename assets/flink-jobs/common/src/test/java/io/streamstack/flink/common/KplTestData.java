@@ -1,11 +1,6 @@
 package io.streamstack.flink.common;
 
 import com.google.protobuf.ByteString;
-
-import software.amazon.kinesis.retrieval.AggregatorUtil;
-import software.amazon.kinesis.retrieval.KinesisClientRecord;
-import software.amazon.kinesis.retrieval.kpl.Messages;
-
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -13,24 +8,37 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import software.amazon.kinesis.retrieval.AggregatorUtil;
+import software.amazon.kinesis.retrieval.KinesisClientRecord;
+import software.amazon.kinesis.retrieval.kpl.Messages;
 
-/** Aggregates built with the KCL's own protobuf classes, and the KCL's de-aggregation as a reference. */
+/**
+ * Aggregates built with the KCL's own protobuf classes, and the KCL's de-aggregation as a
+ * reference.
+ */
 public final class KplTestData {
     private KplTestData() {}
 
     /** The KCL's answer for one record, as {@link UserRecord}s. */
     public static List<UserRecord> kcl(String partitionKey, byte[] data) {
-        KinesisClientRecord r = KinesisClientRecord.builder()
-                .data(ByteBuffer.wrap(data.clone()))
-                .partitionKey(partitionKey)
-                .sequenceNumber("49590338271490256608559692538361571095921575989136588898")
-                .build();
+        KinesisClientRecord r =
+                KinesisClientRecord.builder()
+                        .data(ByteBuffer.wrap(data.clone()))
+                        .partitionKey(partitionKey)
+                        .sequenceNumber("49590338271490256608559692538361571095921575989136588898")
+                        .build();
         List<UserRecord> out = new ArrayList<>();
         for (KinesisClientRecord u : new AggregatorUtil().deaggregate(List.of(r))) {
             ByteBuffer b = u.data().duplicate();
             byte[] bytes = new byte[b.remaining()];
             b.get(bytes);
-            out.add(new UserRecord(u.partitionKey(), u.explicitHashKey(), bytes, u.subSequenceNumber(), u.aggregated()));
+            out.add(
+                    new UserRecord(
+                            u.partitionKey(),
+                            u.explicitHashKey(),
+                            bytes,
+                            u.subSequenceNumber(),
+                            u.aggregated()));
         }
         return out;
     }
@@ -49,12 +57,17 @@ public final class KplTestData {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
             int kind = rnd.nextInt(10);
-            sb.appendCodePoint(kind < 7 ? 'a' + rnd.nextInt(26) : kind < 9 ? 0xC0 + rnd.nextInt(0x200) : 0x1F600 + rnd.nextInt(50));
+            sb.appendCodePoint(
+                    kind < 7
+                            ? 'a' + rnd.nextInt(26)
+                            : kind < 9 ? 0xC0 + rnd.nextInt(0x200) : 0x1F600 + rnd.nextInt(50));
         }
         return sb.toString();
     }
 
-    /** A random, valid aggregate protobuf (1..maxRecords records, some explicit hash keys and tags). */
+    /**
+     * A random, valid aggregate protobuf (1..maxRecords records, some explicit hash keys and tags).
+     */
     public static Messages.AggregatedRecord randomAggregate(Random rnd, int maxRecords) {
         Messages.AggregatedRecord.Builder b = Messages.AggregatedRecord.newBuilder();
         int pks = 1 + rnd.nextInt(5);
@@ -67,7 +80,8 @@ public final class KplTestData {
         }
         int n = 1 + rnd.nextInt(maxRecords);
         for (int i = 0; i < n; i++) {
-            Messages.Record.Builder r = Messages.Record.newBuilder().setPartitionKeyIndex(rnd.nextInt(pks));
+            Messages.Record.Builder r =
+                    Messages.Record.newBuilder().setPartitionKeyIndex(rnd.nextInt(pks));
             if (ehks > 0 && rnd.nextBoolean()) {
                 r.setExplicitHashKeyIndex(rnd.nextInt(ehks));
             }

@@ -2,7 +2,10 @@ package io.streamstack.flink.stock;
 
 import java.util.Objects;
 
-/** One stock-ticker record: {@code {"EVENT_TIME": ISO-8601, "TICKER": "AMZN", "PRICE": 12.34}}. A Flink POJO. */
+/**
+ * One stock-ticker record: {@code {"EVENT_TIME": ISO-8601, "TICKER": "AMZN", "PRICE": 12.34}}. A
+ * Flink POJO.
+ */
 public class Stock {
     private String ticker;
     private double price;
@@ -46,7 +49,9 @@ public class Stock {
             return false;
         }
         Stock s = (Stock) o;
-        return Double.compare(price, s.price) == 0 && eventTimeMillis == s.eventTimeMillis && Objects.equals(ticker, s.ticker);
+        return Double.compare(price, s.price) == 0
+                && eventTimeMillis == s.eventTimeMillis
+                && Objects.equals(ticker, s.ticker);
     }
 
     @Override

@@ -1,19 +1,18 @@
 package io.streamstack.flink.stock;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamstack.flink.common.BadRecordException;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.RecordParser;
-
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /**
- * Parses one stock record: a JSON object with {@code EVENT_TIME} (an ISO-8601 date-time with {@code Z} or an
- * offset), {@code TICKER} (a non-empty string) and {@code PRICE} (a finite number). Other fields are ignored.
+ * Parses one stock record: a JSON object with {@code EVENT_TIME} (an ISO-8601 date-time with {@code
+ * Z} or an offset), {@code TICKER} (a non-empty string) and {@code PRICE} (a finite number). Other
+ * fields are ignored.
  */
 public final class StockParser implements RecordParser<Stock> {
     private static final long serialVersionUID = 1L;
@@ -37,9 +36,14 @@ public final class StockParser implements RecordParser<Stock> {
         }
         long eventTime;
         try {
-            eventTime = OffsetDateTime.parse(time.asText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+            eventTime =
+                    OffsetDateTime.parse(time.asText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                            .toInstant()
+                            .toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new BadRecordException("EVENT_TIME is not an ISO-8601 date-time with an offset: " + clip(time.asText()));
+            throw new BadRecordException(
+                    "EVENT_TIME is not an ISO-8601 date-time with an offset: "
+                            + clip(time.asText()));
         }
         JsonNode ticker = root.get("TICKER");
         if (ticker == null || !ticker.isTextual() || ticker.asText().isBlank()) {

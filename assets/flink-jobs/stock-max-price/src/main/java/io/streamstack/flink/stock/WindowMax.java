@@ -56,7 +56,9 @@ public class WindowMax {
             return false;
         }
         WindowMax w = (WindowMax) o;
-        return Double.compare(maxPrice, w.maxPrice) == 0 && windowStart == w.windowStart && windowEnd == w.windowEnd
+        return Double.compare(maxPrice, w.maxPrice) == 0
+                && windowStart == w.windowStart
+                && windowEnd == w.windowEnd
                 && Objects.equals(ticker, w.ticker);
     }
 

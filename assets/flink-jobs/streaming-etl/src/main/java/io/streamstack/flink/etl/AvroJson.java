@@ -1,36 +1,38 @@
 package io.streamstack.flink.etl;
 
-import io.streamstack.flink.common.BadRecordException;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
+import io.streamstack.flink.common.BadRecordException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
- * Maps a JSON object onto an Avro record schema, the way the Parquet files are written. Supported types: null,
- * boolean, int, long, float, double, string, enum, array, map, record and unions of them; {@code timestamp-millis}
- * and {@code timestamp-micros} longs also take ISO-8601 text. A JSON field the schema lacks is left out; a schema
- * field the JSON lacks takes its default, or null when its type allows null, else the record does not fit. Numbers
- * are never turned into strings nor strings into numbers.
+ * Maps a JSON object onto an Avro record schema, the way the Parquet files are written. Supported
+ * types: null, boolean, int, long, float, double, string, enum, array, map, record and unions of
+ * them; {@code timestamp-millis} and {@code timestamp-micros} longs also take ISO-8601 text. A JSON
+ * field the schema lacks is left out; a schema field the JSON lacks takes its default, or null when
+ * its type allows null, else the record does not fit. Numbers are never turned into strings nor
+ * strings into numbers.
  */
 public final class AvroJson {
     private AvroJson() {}
 
-    /** Checks at start that the schema is a record of supported types; the message is the one line to show. */
+    /**
+     * Checks at start that the schema is a record of supported types; the message is the one line
+     * to show.
+     */
     public static void checkSchema(Schema schema) {
         if (schema.getType() != Schema.Type.RECORD) {
-            throw new IllegalArgumentException("property OutputSchema must be an Avro record schema, got a "
-                    + schema.getType().getName());
+            throw new IllegalArgumentException(
+                    "property OutputSchema must be an Avro record schema, got a "
+                            + schema.getType().getName());
         }
         check(schema, schema.getName(), new IdentityHashMap<>());
     }
@@ -58,8 +60,12 @@ public final class AvroJson {
                 return;
             case BYTES:
             case FIXED:
-                throw new IllegalArgumentException("property OutputSchema: " + path + " is of type "
-                        + s.getType().getName() + ", which JSON records cannot fill; use string");
+                throw new IllegalArgumentException(
+                        "property OutputSchema: "
+                                + path
+                                + " is of type "
+                                + s.getType().getName()
+                                + ", which JSON records cannot fill; use string");
             default:
                 return;
         }
@@ -87,8 +93,11 @@ public final class AvroJson {
                 break;
         }
         if (absent) {
-            throw new BadRecordException("schema misfit: " + where(path) + "is missing or null, the schema wants "
-                    + describe(s));
+            throw new BadRecordException(
+                    "schema misfit: "
+                            + where(path)
+                            + "is missing or null, the schema wants "
+                            + describe(s));
         }
         switch (s.getType()) {
             case BOOLEAN:
@@ -113,7 +122,8 @@ public final class AvroJson {
                         throw misfit(path, describe(s), n);
                     }
                     return s.getLogicalType() instanceof LogicalTypes.TimestampMicros
-                            ? Math.multiplyExact(millis, 1000L) : millis;
+                            ? Math.multiplyExact(millis, 1000L)
+                            : millis;
                 }
                 throw misfit(path, describe(s), n);
             case FLOAT:
@@ -136,57 +146,67 @@ public final class AvroJson {
                     return new GenericData.EnumSymbol(s, n.textValue());
                 }
                 throw misfit(path, "one of " + s.getEnumSymbols(), n);
-            case ARRAY: {
-                if (!n.isArray()) {
-                    throw misfit(path, "array", n);
-                }
-                List<Object> out = new ArrayList<>(n.size());
-                int i = 0;
-                for (JsonNode e : n) {
-                    out.add(convert(e, s.getElementType(), path + "[" + i++ + "]"));
-                }
-                return new GenericData.Array<>(s, out);
-            }
-            case MAP: {
-                if (!n.isObject()) {
-                    throw misfit(path, "object (map)", n);
-                }
-                Map<String, Object> out = new HashMap<>();
-                for (Map.Entry<String, JsonNode> e : n.properties()) {
-                    out.put(e.getKey(), convert(e.getValue(), s.getValueType(), path + "." + e.getKey()));
-                }
-                return out;
-            }
-            case RECORD: {
-                if (!n.isObject()) {
-                    throw misfit(path, "object (record " + s.getName() + ")", n);
-                }
-                GenericData.Record r = new GenericData.Record(s);
-                for (Schema.Field f : s.getFields()) {
-                    String fp = path.isEmpty() ? f.name() : path + "." + f.name();
-                    JsonNode v = n.get(f.name());
-                    if ((v == null || v.isMissingNode()) && f.hasDefaultValue()) {
-                        r.put(f.pos(), GenericData.get().getDefaultValue(f));
-                    } else {
-                        r.put(f.pos(), convert(v, f.schema(), fp));
+            case ARRAY:
+                {
+                    if (!n.isArray()) {
+                        throw misfit(path, "array", n);
                     }
+                    List<Object> out = new ArrayList<>(n.size());
+                    int i = 0;
+                    for (JsonNode e : n) {
+                        out.add(convert(e, s.getElementType(), path + "[" + i++ + "]"));
+                    }
+                    return new GenericData.Array<>(s, out);
                 }
-                return r;
-            }
+            case MAP:
+                {
+                    if (!n.isObject()) {
+                        throw misfit(path, "object (map)", n);
+                    }
+                    Map<String, Object> out = new HashMap<>();
+                    for (Map.Entry<String, JsonNode> e : n.properties()) {
+                        out.put(
+                                e.getKey(),
+                                convert(e.getValue(), s.getValueType(), path + "." + e.getKey()));
+                    }
+                    return out;
+                }
+            case RECORD:
+                {
+                    if (!n.isObject()) {
+                        throw misfit(path, "object (record " + s.getName() + ")", n);
+                    }
+                    GenericData.Record r = new GenericData.Record(s);
+                    for (Schema.Field f : s.getFields()) {
+                        String fp = path.isEmpty() ? f.name() : path + "." + f.name();
+                        JsonNode v = n.get(f.name());
+                        if ((v == null || v.isMissingNode()) && f.hasDefaultValue()) {
+                            r.put(f.pos(), GenericData.get().getDefaultValue(f));
+                        } else {
+                            r.put(f.pos(), convert(v, f.schema(), fp));
+                        }
+                    }
+                    return r;
+                }
             default:
-                throw new BadRecordException("schema misfit: " + where(path) + "has unsupported type " + s.getType());
+                throw new BadRecordException(
+                        "schema misfit: " + where(path) + "has unsupported type " + s.getType());
         }
     }
 
-    private static Object union(JsonNode n, Schema s, String path, boolean absent) throws BadRecordException {
+    private static Object union(JsonNode n, Schema s, String path, boolean absent)
+            throws BadRecordException {
         if (absent) {
             for (Schema b : s.getTypes()) {
                 if (b.getType() == Schema.Type.NULL) {
                     return null;
                 }
             }
-            throw new BadRecordException("schema misfit: " + where(path) + "is missing or null, the schema wants "
-                    + describe(s));
+            throw new BadRecordException(
+                    "schema misfit: "
+                            + where(path)
+                            + "is missing or null, the schema wants "
+                            + describe(s));
         }
         for (Schema b : s.getTypes()) {
             if (b.getType() == Schema.Type.NULL) {
@@ -202,7 +222,8 @@ public final class AvroJson {
     }
 
     private static boolean isTimestamp(LogicalType t) {
-        return t instanceof LogicalTypes.TimestampMillis || t instanceof LogicalTypes.TimestampMicros;
+        return t instanceof LogicalTypes.TimestampMillis
+                || t instanceof LogicalTypes.TimestampMicros;
     }
 
     private static String describe(Schema s) {
@@ -214,7 +235,10 @@ public final class AvroJson {
             return String.join(" or ", names);
         }
         if (s.getLogicalType() != null) {
-            return s.getType().getName() + " (" + s.getLogicalType().getName() + ", or ISO-8601 text)";
+            return s.getType().getName()
+                    + " ("
+                    + s.getLogicalType().getName()
+                    + ", or ISO-8601 text)";
         }
         return s.getType().getName();
     }
@@ -228,6 +252,7 @@ public final class AvroJson {
         if (shown.length() > 60) {
             shown = shown.substring(0, 57) + "...";
         }
-        return new BadRecordException("schema misfit: " + where(path) + "wants " + wanted + ", got " + shown);
+        return new BadRecordException(
+                "schema misfit: " + where(path) + "wants " + wanted + ", got " + shown);
     }
 }

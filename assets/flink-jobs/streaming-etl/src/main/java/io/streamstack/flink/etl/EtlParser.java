@@ -1,27 +1,24 @@
 package io.streamstack.flink.etl;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamstack.flink.common.BadRecordException;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.RecordParser;
-
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.util.List;
-
 /**
- * Parses one input record for every sink at once: a JSON object, its event time from {@code EventTimeField}, its
- * partition folders, its Kafka key, and (with a Parquet sink) its Avro encoding. A record that fails any of these is
- * bad as a whole ({@link BadRecordException} with the reason) and goes to the errors output only, so that every sink
- * gets the same records.
+ * Parses one input record for every sink at once: a JSON object, its event time from {@code
+ * EventTimeField}, its partition folders, its Kafka key, and (with a Parquet sink) its Avro
+ * encoding. A record that fails any of these is bad as a whole ({@link BadRecordException} with the
+ * reason) and goes to the errors output only, so that every sink gets the same records.
  */
 public final class EtlParser implements RecordParser<EtlRecord> {
     private static final long serialVersionUID = 1L;
@@ -42,12 +39,20 @@ public final class EtlParser implements RecordParser<EtlRecord> {
     private transient BinaryEncoder encoder;
 
     public EtlParser(EtlSettings s) {
-        this(s.eventTimeField, s.hasFileSink() ? s.partitionFields : List.of(), s.hasKafkaSink() ? s.outputKafkaKeyField : null,
-                s.hasKinesisSink() ? s.outputPartitionKeyField : null,
-                s.hasKinesisSink() ? KinesisOutput.MAX_RECORD_BYTES - 4 * KinesisOutput.MAX_KEY_CHARS : Long.MAX_VALUE,
-                s.needsJson(), s.hasFileSink() && s.outputFormat == EtlSettings.Format.PARQUET ? s.outputSchema : null);
+        this(
+                s.eventTimeField(),
+                s.hasFileSink() ? s.partitionFields() : List.of(),
+                s.hasKafkaSink() ? s.outputKafkaKeyField() : null,
+                s.hasKinesisSink() ? s.outputPartitionKeyField() : null,
+                s.hasKinesisSink()
+                        ? KinesisOutput.MAX_RECORD_BYTES - 4 * KinesisOutput.MAX_KEY_CHARS
+                        : Long.MAX_VALUE,
+                s.needsJson(),
+                s.hasFileSink() && s.outputFormat() == EtlSettings.Format.PARQUET
+                        ? s.outputSchema()
+                        : null);
         if (s.hasOpenSearchSink()) {
-            openSearch(s.outputOpenSearchIndexField, s.outputOpenSearchIdField);
+            openSearch(s.outputOpenSearchIndexField(), s.outputOpenSearchIdField());
         }
     }
 
@@ -59,17 +64,34 @@ public final class EtlParser implements RecordParser<EtlRecord> {
     }
 
     /** {@code avroSchema} null: no Avro encoding. */
-    public EtlParser(String eventTimeField, List<String> partitionFields, String kafkaKeyField, boolean keepJson,
+    public EtlParser(
+            String eventTimeField,
+            List<String> partitionFields,
+            String kafkaKeyField,
+            boolean keepJson,
             String avroSchema) {
-        this(eventTimeField, partitionFields, kafkaKeyField, null, Long.MAX_VALUE, keepJson, avroSchema);
+        this(
+                eventTimeField,
+                partitionFields,
+                kafkaKeyField,
+                null,
+                Long.MAX_VALUE,
+                keepJson,
+                avroSchema);
     }
 
     /**
-     * {@code maxJsonBytes}: a record whose compact JSON is longer is bad (a Kinesis record holds 1 MiB with its key,
-     * and the async sink fails the job on a longer one).
+     * {@code maxJsonBytes}: a record whose compact JSON is longer is bad (a Kinesis record holds 1
+     * MiB with its key, and the async sink fails the job on a longer one).
      */
-    public EtlParser(String eventTimeField, List<String> partitionFields, String kafkaKeyField, String kinesisKeyField,
-            long maxJsonBytes, boolean keepJson, String avroSchema) {
+    public EtlParser(
+            String eventTimeField,
+            List<String> partitionFields,
+            String kafkaKeyField,
+            String kinesisKeyField,
+            long maxJsonBytes,
+            boolean keepJson,
+            String avroSchema) {
         this.eventTimeField = eventTimeField;
         this.partitionFields = List.copyOf(partitionFields);
         this.kafkaKeyField = kafkaKeyField;
@@ -96,7 +118,8 @@ public final class EtlParser implements RecordParser<EtlRecord> {
         try {
             millis = EventTimes.millis(node.get(eventTimeField));
         } catch (IllegalArgumentException e) {
-            throw new BadRecordException("event time field " + eventTimeField + " " + e.getMessage());
+            throw new BadRecordException(
+                    "event time field " + eventTimeField + " " + e.getMessage());
         }
         String folders;
         try {
@@ -106,24 +129,41 @@ public final class EtlParser implements RecordParser<EtlRecord> {
         }
         byte[] avro = avroSchema == null ? null : encode(AvroJson.toRecord(node, schema()));
         String json = keepJson ? node.toString() : null;
-        if (json != null && maxJsonBytes < Long.MAX_VALUE && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxJsonBytes) {
-            throw new BadRecordException("record of " + json.length() + " characters as JSON is over the Kinesis sink's "
-                    + maxJsonBytes + " bytes");
+        if (json != null
+                && maxJsonBytes < Long.MAX_VALUE
+                && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxJsonBytes) {
+            throw new BadRecordException(
+                    "record of "
+                            + json.length()
+                            + " characters as JSON is over the Kinesis sink's "
+                            + maxJsonBytes
+                            + " bytes");
         }
-        EtlRecord r = new EtlRecord(millis, folders, key(node, kafkaKeyField), key(node, kinesisKeyField), json, avro);
+        EtlRecord r =
+                new EtlRecord(
+                        millis,
+                        folders,
+                        key(node, kafkaKeyField),
+                        key(node, kinesisKeyField),
+                        json,
+                        avro);
         if (openSearchIndexField != null) {
             String index = key(node, openSearchIndexField);
             if (index != null && !EtlSettings.isIndexName(index)) {
-                throw new BadRecordException("index field " + openSearchIndexField + " is not a valid OpenSearch index name"
-                        + " (lowercase letters, digits, _ - + ., at most 255 bytes, not starting with _ - +): "
-                        + (index.length() > 60 ? index.substring(0, 57) + "..." : index));
+                throw new BadRecordException(
+                        "index field "
+                                + openSearchIndexField
+                                + " is not a valid OpenSearch index name"
+                                + " (lowercase letters, digits, _ - + ., at most 255 bytes, not starting with _ - +): "
+                                + (index.length() > 60 ? index.substring(0, 57) + "..." : index));
             }
             r.setOpenSearchIndex(index);
         }
         if (openSearchIdField != null) {
             String id = key(node, openSearchIdField);
             if (id != null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 512) {
-                throw new BadRecordException("id field " + openSearchIdField + " is longer than OpenSearch's 512 bytes");
+                throw new BadRecordException(
+                        "id field " + openSearchIdField + " is longer than OpenSearch's 512 bytes");
             }
             r.setOpenSearchId(id);
         }

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One good input record, parsed once at the source: its event time, its partition folders and keys, and what the
- * sinks write (the compact JSON text and/or the Avro binary of the Parquet schema). A Flink POJO.
+ * One good input record, parsed once at the source: its event time, its partition folders and keys,
+ * and what the sinks write (the compact JSON text and/or the Avro binary of the Parquet schema). A
+ * Flink POJO.
  */
 public class EtlRecord {
     private long eventTimeMillis;
@@ -19,11 +20,18 @@ public class EtlRecord {
 
     public EtlRecord() {}
 
-    public EtlRecord(long eventTimeMillis, String partition, String kafkaKey, String json, byte[] avro) {
+    public EtlRecord(
+            long eventTimeMillis, String partition, String kafkaKey, String json, byte[] avro) {
         this(eventTimeMillis, partition, kafkaKey, null, json, avro);
     }
 
-    public EtlRecord(long eventTimeMillis, String partition, String kafkaKey, String kinesisKey, String json, byte[] avro) {
+    public EtlRecord(
+            long eventTimeMillis,
+            String partition,
+            String kafkaKey,
+            String kinesisKey,
+            String json,
+            byte[] avro) {
         this.eventTimeMillis = eventTimeMillis;
         this.partition = partition;
         this.kafkaKey = kafkaKey;
@@ -41,7 +49,10 @@ public class EtlRecord {
         this.eventTimeMillis = eventTimeMillis;
     }
 
-    /** The folders of the {@code PartitionFields} ({@code vendor_id=1/payment_type=CRD}), or "" without them. */
+    /**
+     * The folders of the {@code PartitionFields} ({@code vendor_id=1/payment_type=CRD}), or ""
+     * without them.
+     */
     public String getPartition() {
         return partition;
     }
@@ -59,7 +70,10 @@ public class EtlRecord {
         this.kafkaKey = kafkaKey;
     }
 
-    /** The Kinesis partition key (the {@code OutputPartitionKeyField} value as text), or null: a random key. */
+    /**
+     * The Kinesis partition key (the {@code OutputPartitionKeyField} value as text), or null: a
+     * random key.
+     */
     public String getKinesisKey() {
         return kinesisKey;
     }
@@ -95,7 +109,10 @@ public class EtlRecord {
         this.json = json;
     }
 
-    /** The record in Avro binary encoding of the Parquet schema, or null when nothing writes Parquet. */
+    /**
+     * The record in Avro binary encoding of the Parquet schema, or null when nothing writes
+     * Parquet.
+     */
     public byte[] getAvro() {
         return avro;
     }
@@ -110,18 +127,32 @@ public class EtlRecord {
             return false;
         }
         EtlRecord r = (EtlRecord) o;
-        return eventTimeMillis == r.eventTimeMillis && Objects.equals(partition, r.partition)
-                && Objects.equals(kafkaKey, r.kafkaKey) && Objects.equals(kinesisKey, r.kinesisKey) && Objects.equals(json, r.json) && Arrays.equals(avro, r.avro)
-                && Objects.equals(openSearchIndex, r.openSearchIndex) && Objects.equals(openSearchId, r.openSearchId);
+        return eventTimeMillis == r.eventTimeMillis
+                && Objects.equals(partition, r.partition)
+                && Objects.equals(kafkaKey, r.kafkaKey)
+                && Objects.equals(kinesisKey, r.kinesisKey)
+                && Objects.equals(json, r.json)
+                && Arrays.equals(avro, r.avro)
+                && Objects.equals(openSearchIndex, r.openSearchIndex)
+                && Objects.equals(openSearchId, r.openSearchId);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(eventTimeMillis, partition, kafkaKey, kinesisKey, json) * 31 + Arrays.hashCode(avro);
+        return Objects.hash(eventTimeMillis, partition, kafkaKey, kinesisKey, json) * 31
+                + Arrays.hashCode(avro);
     }
 
     @Override
     public String toString() {
-        return "EtlRecord{" + eventTimeMillis + ", " + partition + ", key=" + kafkaKey + ", " + json + "}";
+        return "EtlRecord{"
+                + eventTimeMillis
+                + ", "
+                + partition
+                + ", key="
+                + kafkaKey
+                + ", "
+                + json
+                + "}";
     }
 }

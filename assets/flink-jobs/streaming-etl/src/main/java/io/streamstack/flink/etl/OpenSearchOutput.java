@@ -1,35 +1,9 @@
 package io.streamstack.flink.etl;
 
-import io.streamstack.flink.common.JobMetrics;
-import io.streamstack.flink.common.Json;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
-import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
-import org.apache.flink.connector.base.sink.writer.ElementConverter;
-import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.metrics.Counter;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.identity.spi.IdentityProvider;
-
+import io.streamstack.flink.common.JobMetrics;
+import io.streamstack.flink.common.Json;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -49,29 +23,57 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
+import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.base.sink.writer.ResultHandler;
+import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.IdentityProvider;
 
 /**
- * The OpenSearch sink (no Flink 2.x OpenSearch connector is released): {@code _bulk} requests of {@code index}
- * actions on the async sink base, the index fixed or from a payload field, the document id from a payload field (a
- * replay after a restore rewrites the same documents instead of adding copies), requests signed with SigV4 (service
- * {@code es}, credentials from the default provider chain, refreshed) for Amazon OpenSearch Service, or plain with
- * optional basic auth. Items the cluster rejects for a transient reason (429, 5xx) are retried; items it rejects for
- * good (a mapping conflict: 4xx) are logged and counted ({@code openSearchRejected}), since retrying them would stop
- * the job. At least once.
+ * The OpenSearch sink (no Flink 2.x OpenSearch connector is released): {@code _bulk} requests of
+ * {@code index} actions on the async sink base, the index fixed or from a payload field, the
+ * document id from a payload field (a replay after a restore rewrites the same documents instead of
+ * adding copies), requests signed with SigV4 (service {@code es}, credentials from the default
+ * provider chain, refreshed) for Amazon OpenSearch Service, or plain with optional basic auth.
+ * Items the cluster rejects for a transient reason (429, 5xx) are retried; items it rejects for
+ * good (a mapping conflict: 4xx) are logged and counted ({@code openSearchRejected}), since
+ * retrying them would stop the job. At least once.
  */
 public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OpenSearchOutput.class);
 
     /** How requests authenticate. */
-    public enum Auth { SIGV4, BASIC, NONE }
+    public enum Auth {
+        SIGV4,
+        BASIC,
+        NONE
+    }
 
     /** One document to index. */
     public static final class Item implements Serializable {
         private static final long serialVersionUID = 1L;
         public final String index;
+
         /** The document id, or null: the cluster picks one. */
         public final String id;
+
         public final String json;
 
         public Item(String index, String id, String json) {
@@ -82,7 +84,9 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Item && index.equals(((Item) o).index) && Objects.equals(id, ((Item) o).id)
+            return o instanceof Item
+                    && index.equals(((Item) o).index)
+                    && Objects.equals(id, ((Item) o).id)
                     && json.equals(((Item) o).json);
         }
 
@@ -102,16 +106,37 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
     private final String region;
     private final String basicAuthHeader;
 
-    public OpenSearchOutput(URI endpoint, String defaultIndex, Auth auth, String region, String user, String password) {
-        super(new Converter(defaultIndex), 1000, 4, 10_000, 5L * 1024 * 1024, 1000, 5L * 1024 * 1024);
+    public OpenSearchOutput(
+            URI endpoint,
+            String defaultIndex,
+            Auth auth,
+            String region,
+            String user,
+            String password) {
+        super(
+                new Converter(defaultIndex),
+                1000,
+                4,
+                10_000,
+                5L * 1024 * 1024,
+                1000,
+                5L * 1024 * 1024);
         this.endpoint = endpoint;
         this.auth = auth;
         this.region = region;
-        this.basicAuthHeader = auth == Auth.BASIC ? "Basic " + Base64.getEncoder().encodeToString(
-                (user + ":" + password).getBytes(StandardCharsets.UTF_8)) : null;
+        this.basicAuthHeader =
+                auth == Auth.BASIC
+                        ? "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(
+                                                (user + ":" + password)
+                                                        .getBytes(StandardCharsets.UTF_8))
+                        : null;
     }
 
-    /** The index from the record (its index field), else the fixed one; the id from its id field. */
+    /**
+     * The index from the record (its index field), else the fixed one; the id from its id field.
+     */
     public static final class Converter implements ElementConverter<EtlRecord, Item> {
         private static final long serialVersionUID = 1L;
         private final String defaultIndex;
@@ -127,7 +152,10 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
         }
     }
 
-    /** The {@code _bulk} body: an {@code index} action line and the document line per item, each ending in a newline. */
+    /**
+     * The {@code _bulk} body: an {@code index} action line and the document line per item, each
+     * ending in a newline.
+     */
     public static byte[] bulkBody(List<Item> items) {
         StringBuilder sb = new StringBuilder();
         for (Item i : items) {
@@ -149,8 +177,9 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
     }
 
     /**
-     * Sorts the items of a 200 answer: those with a 429 or 5xx status are retried, other errors rejected for good (with
-     * their reason); an answer that does not list every item sends them all again.
+     * Sorts the items of a 200 answer: those with a 429 or 5xx status are retried, other errors
+     * rejected for good (with their reason); an answer that does not list every item sends them all
+     * again.
      */
     public static Outcome outcome(List<Item> items, JsonNode answer) {
         Outcome o = new Outcome();
@@ -163,7 +192,8 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
             return o;
         }
         for (int i = 0; i < items.size(); i++) {
-            JsonNode r = results.get(i).elements().hasNext() ? results.get(i).elements().next() : null;
+            JsonNode r =
+                    results.get(i).elements().hasNext() ? results.get(i).elements().next() : null;
             int status = r == null ? 500 : r.path("status").asInt(500);
             if (status < 300) {
                 continue;
@@ -172,8 +202,14 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
                 o.retry.add(items.get(i));
             } else {
                 JsonNode error = r.path("error");
-                o.rejected.add(items.get(i) + ": " + status + " " + error.path("type").asText("") + " "
-                        + error.path("reason").asText(""));
+                o.rejected.add(
+                        items.get(i)
+                                + ": "
+                                + status
+                                + " "
+                                + error.path("type").asText("")
+                                + " "
+                                + error.path("reason").asText(""));
             }
         }
         return o;
@@ -182,13 +218,16 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
     /** The unsigned {@code POST /_bulk} request. */
     SdkHttpRequest request(byte[] body) {
         String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
-        SdkHttpRequest.Builder b = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .protocol(endpoint.getScheme())
-                .host(endpoint.getHost())
-                .port(endpoint.getPort())
-                .encodedPath((path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/_bulk")
-                .putHeader("Content-Type", "application/x-ndjson");
+        SdkHttpRequest.Builder b =
+                SdkHttpRequest.builder()
+                        .method(SdkHttpMethod.POST)
+                        .protocol(endpoint.getScheme())
+                        .host(endpoint.getHost())
+                        .port(endpoint.getPort())
+                        .encodedPath(
+                                (path.endsWith("/") ? path.substring(0, path.length() - 1) : path)
+                                        + "/_bulk")
+                        .putHeader("Content-Type", "application/x-ndjson");
         if (auth == Auth.SIGV4) {
             b.putHeader("x-amz-content-sha256", sha256(body));
         } else if (auth == Auth.BASIC) {
@@ -199,11 +238,14 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
 
     /** Signs with SigV4 for the service {@code es}. */
     SdkHttpRequest sign(SdkHttpRequest request, byte[] body, AwsCredentialsIdentity identity) {
-        return AwsV4HttpSigner.create().sign(r -> r.identity(identity)
-                        .request(request)
-                        .payload(ContentStreamProvider.fromByteArray(body))
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "es")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region))
+        return AwsV4HttpSigner.create()
+                .sign(
+                        r ->
+                                r.identity(identity)
+                                        .request(request)
+                                        .payload(ContentStreamProvider.fromByteArray(body))
+                                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "es")
+                                        .putProperty(AwsV4HttpSigner.REGION_NAME, region))
                 .request();
     }
 
@@ -215,12 +257,18 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
         }
     }
 
-    /** The request for the JDK client: every header but those it sets itself (Host is derived from the URI as signed). */
+    /**
+     * The request for the JDK client: every header but those it sets itself (Host is derived from
+     * the URI as signed).
+     */
     static HttpRequest toJdk(SdkHttpRequest r, byte[] body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(r.getUri()).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(r.getUri())
+                        .timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         for (Map.Entry<String, List<String>> h : r.headers().entrySet()) {
-            if (!h.getKey().equalsIgnoreCase("host") && !h.getKey().equalsIgnoreCase("content-length")) {
+            if (!h.getKey().equalsIgnoreCase("host")
+                    && !h.getKey().equalsIgnoreCase("content-length")) {
                 h.getValue().forEach(v -> b.header(h.getKey(), v));
             }
         }
@@ -228,13 +276,14 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
     }
 
     @Override
-    public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> createWriter(WriterInitContext context) {
+    public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> createWriter(
+            WriterInitContext context) {
         return restoreWriter(context, List.of());
     }
 
     @Override
-    public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> restoreWriter(WriterInitContext context,
-            Collection<BufferedRequestState<Item>> state) {
+    public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> restoreWriter(
+            WriterInitContext context, Collection<BufferedRequestState<Item>> state) {
         return new Writer(this, context, state);
     }
 
@@ -245,30 +294,52 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
 
     static final class Writer extends AsyncSinkWriter<EtlRecord, Item> {
         private final OpenSearchOutput sink;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        private final HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
         private final Counter rejected;
 
-        Writer(OpenSearchOutput sink, WriterInitContext context, Collection<BufferedRequestState<Item>> state) {
-            super(sink.getElementConverter(), context, sink.writerConfiguration(), state,
-                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()), new DequeRequestBuffer<>());
+        Writer(
+                OpenSearchOutput sink,
+                WriterInitContext context,
+                Collection<BufferedRequestState<Item>> state) {
+            super(
+                    sink.getElementConverter(),
+                    context,
+                    sink.writerConfiguration(),
+                    state,
+                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()),
+                    new DequeRequestBuffer<>());
             this.sink = sink;
-            this.credentials = sink.auth == Auth.SIGV4 ? DefaultCredentialsProvider.builder().build() : null;
-            this.rejected = context.metricGroup().addGroup(JobMetrics.GROUP).counter("openSearchRejected");
+            this.credentials =
+                    sink.auth == Auth.SIGV4 ? DefaultCredentialsProvider.builder().build() : null;
+            this.rejected =
+                    context.metricGroup().addGroup(JobMetrics.GROUP).counter("openSearchRejected");
         }
 
         @Override
         protected void submitRequestEntries(List<Item> items, ResultHandler<Item> handler) {
             byte[] body = bulkBody(items);
             SdkHttpRequest unsigned = sink.request(body);
-            java.util.concurrent.CompletableFuture<SdkHttpRequest> request = credentials == null
-                    ? java.util.concurrent.CompletableFuture.completedFuture(unsigned)
-                    : credentials.resolveIdentity().thenApply(id -> sink.sign(unsigned, body, id));
-            request.thenCompose(r -> http.sendAsync(toJdk(r, body), HttpResponse.BodyHandlers.ofByteArray()))
+            java.util.concurrent.CompletableFuture<SdkHttpRequest> request =
+                    credentials == null
+                            ? java.util.concurrent.CompletableFuture.completedFuture(unsigned)
+                            : credentials
+                                    .resolveIdentity()
+                                    .thenApply(id -> sink.sign(unsigned, body, id));
+            request.thenCompose(
+                            r ->
+                                    http.sendAsync(
+                                            toJdk(r, body),
+                                            HttpResponse.BodyHandlers.ofByteArray()))
                     .whenComplete((response, error) -> handle(items, response, error, handler));
         }
 
-        void handle(List<Item> items, HttpResponse<byte[]> response, Throwable error, ResultHandler<Item> handler) {
+        void handle(
+                List<Item> items,
+                HttpResponse<byte[]> response,
+                Throwable error,
+                ResultHandler<Item> handler) {
             if (error != null) {
                 handler.retryForEntries(items); // connection trouble: the cluster may be back soon
                 return;
@@ -279,8 +350,12 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
                 return;
             }
             if (status != 200) {
-                handler.completeExceptionally(new IOException("OpenSearch answered " + status + " to _bulk: "
-                        + new String(response.body(), StandardCharsets.UTF_8)));
+                handler.completeExceptionally(
+                        new IOException(
+                                "OpenSearch answered "
+                                        + status
+                                        + " to _bulk: "
+                                        + new String(response.body(), StandardCharsets.UTF_8)));
                 return;
             }
             Outcome o;
@@ -321,7 +396,8 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
         }
 
         @Override
-        protected Item deserializeRequestFromStream(long size, DataInputStream in) throws IOException {
+        protected Item deserializeRequestFromStream(long size, DataInputStream in)
+                throws IOException {
             String index = in.readUTF();
             String id = in.readBoolean() ? in.readUTF() : null;
             byte[] json = new byte[in.readInt()];

@@ -1,7 +1,6 @@
 package io.streamstack.flink.etl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -9,19 +8,25 @@ import java.util.List;
 
 /**
  * The partition folders: {@code year=YYYY/month=MM/day=DD/hour=HH} (UTC) by event time, then one
- * {@code field=value} folder per {@code PartitionFields} entry, Hive-style: the characters Hive escapes are
- * written as {@code %XX}, and a missing, null or empty value is {@code __HIVE_DEFAULT_PARTITION__}.
+ * {@code field=value} folder per {@code PartitionFields} entry, Hive-style: the characters Hive
+ * escapes are written as {@code %XX}, and a missing, null or empty value is {@code
+ * __HIVE_DEFAULT_PARTITION__}.
  */
 public final class Partitions {
     private Partitions() {}
 
     /** Hive's folder for a null or empty value. */
     public static final String DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
-    /** A partition value longer than this (escaped) makes the record bad: S3 keys have at most 1,024 bytes. */
+
+    /**
+     * A partition value longer than this (escaped) makes the record bad: S3 keys have at most 1,024
+     * bytes.
+     */
     public static final int MAX_VALUE_CHARS = 128;
 
     private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("'year='uuuu'/month='MM'/day='dd'/hour='HH").withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("'year='uuuu'/month='MM'/day='dd'/hour='HH")
+                    .withZone(ZoneOffset.UTC);
 
     /** {@code year=YYYY/month=MM/day=DD/hour=HH} of an instant, UTC. */
     public static String timeFolders(long epochMillis) {
@@ -53,12 +58,19 @@ public final class Partitions {
                 String text = v.asText();
                 value = text.isEmpty() ? DEFAULT_PARTITION : escape(text);
             } else {
-                throw new IllegalArgumentException("partition field " + f + " must be a string, number or boolean, got "
-                        + (v.isArray() ? "an array" : "an object"));
+                throw new IllegalArgumentException(
+                        "partition field "
+                                + f
+                                + " must be a string, number or boolean, got "
+                                + (v.isArray() ? "an array" : "an object"));
             }
             if (value.length() > MAX_VALUE_CHARS) {
-                throw new IllegalArgumentException("partition field " + f + " is longer than " + MAX_VALUE_CHARS
-                        + " characters (escaped)");
+                throw new IllegalArgumentException(
+                        "partition field "
+                                + f
+                                + " is longer than "
+                                + MAX_VALUE_CHARS
+                                + " characters (escaped)");
             }
             if (sb.length() > 0) {
                 sb.append('/');
@@ -68,7 +80,10 @@ public final class Partitions {
         return sb.toString();
     }
 
-    /** Hive's path escaping (FileUtils.escapePathName): control characters, the slash and {@code "#%'*:=?\^[]{}} become %XX. */
+    /**
+     * Hive's path escaping (FileUtils.escapePathName): control characters, the slash and {@code
+     * "#%'*:=?\^[]{}} become %XX.
+     */
     public static String escape(String value) {
         StringBuilder sb = new StringBuilder(value.length());
         for (int i = 0; i < value.length(); i++) {

@@ -1,9 +1,13 @@
 package io.streamstack.flink.etl;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.streamstack.flink.common.BadRecordException;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.Parsed;
-
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -13,23 +17,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class EtlParserTest {
-    static final String TRIP = "{\"trip_id\":\"0000002a-0000000001\",\"vendor_id\":2,"
-            + "\"pickup_datetime\":\"2026-11-24T13:05:07.250Z\",\"dropoff_datetime\":\"2026-11-24T13:20:00Z\","
-            + "\"passenger_count\":3,\"pickup_longitude\":-73.98,\"pickup_latitude\":40.75,\"dropoff_longitude\":-73.9,"
-            + "\"dropoff_latitude\":40.8,\"trip_distance\":4.25,\"fare_amount\":21.13,\"payment_type\":\"CRD\"}";
+    static final String TRIP =
+            "{\"trip_id\":\"0000002a-0000000001\",\"vendor_id\":2,"
+                    + "\"pickup_datetime\":\"2026-11-24T13:05:07.250Z\",\"dropoff_datetime\":\"2026-11-24T13:20:00Z\","
+                    + "\"passenger_count\":3,\"pickup_longitude\":-73.98,\"pickup_latitude\":40.75,\"dropoff_longitude\":-73.9,"
+                    + "\"dropoff_latitude\":40.8,\"trip_distance\":4.25,\"fare_amount\":21.13,\"payment_type\":\"CRD\"}";
     static final long PICKUP = 1_795_525_507_250L; // 2026-11-24T13:05:07.250Z
 
     static final Schema TAXI = new Schema.Parser().parse(EtlSettings.defaultSchema());
 
     static EtlParser parquetParser(List<String> partitionFields) {
-        return new EtlParser("pickup_datetime", partitionFields, null, false, EtlSettings.defaultSchema());
+        return new EtlParser(
+                "pickup_datetime", partitionFields, null, false, EtlSettings.defaultSchema());
     }
 
     static byte[] bytes(String s) {
@@ -37,7 +37,8 @@ class EtlParserTest {
     }
 
     static GenericRecord decode(byte[] avro) throws Exception {
-        return new GenericDatumReader<GenericRecord>(TAXI).read(null, DecoderFactory.get().binaryDecoder(avro, null));
+        return new GenericDatumReader<GenericRecord>(TAXI)
+                .read(null, DecoderFactory.get().binaryDecoder(avro, null));
     }
 
     @Test
@@ -63,13 +64,18 @@ class EtlParserTest {
     @Test
     void jsonAndKeyAreKeptWhenASinkNeedsThem() throws Exception {
         EtlParser p = new EtlParser("ts", List.of(), "id", true, null);
-        EtlRecord r = p.parse(bytes("{ \"ts\": 1700000000123, \"id\": 42, \"x\": [1, {\"y\": null}] }"));
+        EtlRecord r =
+                p.parse(bytes("{ \"ts\": 1700000000123, \"id\": 42, \"x\": [1, {\"y\": null}] }"));
         assertThat(r.getEventTimeMillis()).isEqualTo(1_700_000_000_123L);
         assertThat(r.getKafkaKey()).isEqualTo("42");
-        assertThat(r.getJson()).isEqualTo("{\"ts\":1700000000123,\"id\":42,\"x\":[1,{\"y\":null}]}");
+        assertThat(r.getJson())
+                .isEqualTo("{\"ts\":1700000000123,\"id\":42,\"x\":[1,{\"y\":null}]}");
         assertThat(r.getAvro()).isNull();
-        assertThat(p.parse(bytes("{\"ts\": \"2026-11-24T14:05:07.250+01:00\"}")).getEventTimeMillis())
-                .as("an ISO-8601 offset is honoured").isEqualTo(PICKUP);
+        assertThat(
+                        p.parse(bytes("{\"ts\": \"2026-11-24T14:05:07.250+01:00\"}"))
+                                .getEventTimeMillis())
+                .as("an ISO-8601 offset is honoured")
+                .isEqualTo(PICKUP);
         assertThat(p.parse(bytes("{\"ts\": 1}")).getKafkaKey()).as("no key field: no key").isNull();
     }
 
@@ -77,14 +83,19 @@ class EtlParserTest {
     void kinesisKeyAndTheKinesisRecordLimit() throws Exception {
         EtlParser p = new EtlParser("ts", List.of(), null, "id", 40, true, null);
         assertThat(p.parse(bytes("{\"ts\":1,\"id\":\"abc\"}")).getKinesisKey()).isEqualTo("abc");
-        assertThat(p.parse(bytes("{\"ts\":1,\"id\":[1]}")).getKinesisKey()).as("not a scalar: a random key").isNull();
+        assertThat(p.parse(bytes("{\"ts\":1,\"id\":[1]}")).getKinesisKey())
+                .as("not a scalar: a random key")
+                .isNull();
         assertThatThrownBy(() -> p.parse(bytes("{\"ts\":1,\"id\":\"" + "x".repeat(40) + "\"}")))
                 .as("a record the Kinesis sink cannot send is bad, not a failure of the job")
                 .hasMessageContaining("is over the Kinesis sink's 40 bytes");
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
             not json at all                                  | malformed JSON
             {"pickup_datetime": "2026-11-24T13:00:00Z"} trail | malformed JSON
             [1, 2]                                           | not a JSON object
@@ -99,11 +110,15 @@ class EtlParserTest {
             """)
     void badInputSaysWhy(String json, String reason) {
         assertThatThrownBy(() -> parquetParser(List.of()).parse(bytes(json)))
-                .isInstanceOf(BadRecordException.class).hasMessageContaining(reason);
+                .isInstanceOf(BadRecordException.class)
+                .hasMessageContaining(reason);
     }
 
     @ParameterizedTest(name = "{1}")
-    @CsvSource(delimiter = '|', textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
             "fare_amount":21.13           | "fare_amount":"21.13"      | schema misfit: field fare_amount wants double, got "21.13"
             "vendor_id":2                 | "vendor_id":2.5            | schema misfit: field vendor_id wants int, got 2.5
             "vendor_id":2                 | "vendor_id":3000000000     | schema misfit: field vendor_id wants int, got 3000000000
@@ -116,12 +131,16 @@ class EtlParserTest {
         String json = TRIP.replace(from, to);
         assertThat(json).as("test data replaced").isNotEqualTo(TRIP);
         assertThatThrownBy(() -> parquetParser(List.of()).parse(bytes(json)))
-                .isInstanceOf(BadRecordException.class).hasMessage(reason);
+                .isInstanceOf(BadRecordException.class)
+                .hasMessage(reason);
     }
 
     @Test
     void unionsDefaultsNestedTypesAndExtraFields() throws Exception {
-        Schema s = new Schema.Parser().parse("""
+        Schema s =
+                new Schema.Parser()
+                        .parse(
+                                """
                 {"type":"record","name":"R","fields":[
                   {"name":"t","type":"long"},
                   {"name":"opt","type":["null","string"]},
@@ -131,8 +150,12 @@ class EtlParserTest {
                   {"name":"attrs","type":{"type":"map","values":"double"}},
                   {"name":"kind","type":{"type":"enum","name":"K","symbols":["A","B"]}},
                   {"name":"inner","type":{"type":"record","name":"I","fields":[{"name":"ok","type":"boolean"}]}}]}""");
-        GenericRecord r = AvroJson.toRecord(Json.MAPPER.readTree("""
-                {"t":1,"either":"x","tags":["a","b"],"attrs":{"k":1},"kind":"B","inner":{"ok":true},"extra":"dropped"}"""), s);
+        GenericRecord r =
+                AvroJson.toRecord(
+                        Json.MAPPER.readTree(
+                                """
+                {"t":1,"either":"x","tags":["a","b"],"attrs":{"k":1},"kind":"B","inner":{"ok":true},"extra":"dropped"}"""),
+                        s);
         assertThat(r.get("opt")).isNull();
         assertThat(r.get("either")).isEqualTo("x");
         assertThat(r.get("dflt")).isEqualTo(7);
@@ -140,39 +163,60 @@ class EtlParserTest {
         assertThat(r.get("attrs").toString()).isEqualTo("{k=1.0}");
         assertThat(r.get("kind").toString()).isEqualTo("B");
         assertThat(((GenericRecord) r.get("inner")).get("ok")).isEqualTo(true);
-        assertThatThrownBy(() -> AvroJson.toRecord(Json.MAPPER.readTree(
-                "{\"t\":1,\"either\":true,\"tags\":[],\"attrs\":{},\"kind\":\"A\",\"inner\":{\"ok\":true}}"), s))
+        assertThatThrownBy(
+                        () ->
+                                AvroJson.toRecord(
+                                        Json.MAPPER.readTree(
+                                                "{\"t\":1,\"either\":true,\"tags\":[],\"attrs\":{},\"kind\":\"A\",\"inner\":{\"ok\":true}}"),
+                                        s))
                 .hasMessage("schema misfit: field either wants int or string, got true");
-        assertThatThrownBy(() -> AvroJson.toRecord(Json.MAPPER.readTree(
-                "{\"t\":1,\"either\":1,\"tags\":[\"a\",2],\"attrs\":{},\"kind\":\"C\",\"inner\":{\"ok\":true}}"), s))
+        assertThatThrownBy(
+                        () ->
+                                AvroJson.toRecord(
+                                        Json.MAPPER.readTree(
+                                                "{\"t\":1,\"either\":1,\"tags\":[\"a\",2],\"attrs\":{},\"kind\":\"C\",\"inner\":{\"ok\":true}}"),
+                                        s))
                 .hasMessage("schema misfit: field tags[1] wants string, got 2");
-        assertThatThrownBy(() -> AvroJson.toRecord(Json.MAPPER.readTree(
-                "{\"t\":1,\"either\":1,\"tags\":[],\"attrs\":{},\"kind\":\"C\",\"inner\":{\"ok\":true}}"), s))
+        assertThatThrownBy(
+                        () ->
+                                AvroJson.toRecord(
+                                        Json.MAPPER.readTree(
+                                                "{\"t\":1,\"either\":1,\"tags\":[],\"attrs\":{},\"kind\":\"C\",\"inner\":{\"ok\":true}}"),
+                                        s))
                 .hasMessage("schema misfit: field kind wants one of [A, B], got \"C\"");
-        assertThatThrownBy(() -> AvroJson.toRecord(Json.MAPPER.readTree(
-                "{\"t\":1,\"either\":1,\"tags\":[],\"attrs\":{},\"kind\":\"A\",\"inner\":{}}"), s))
-                .hasMessage("schema misfit: field inner.ok is missing or null, the schema wants boolean");
+        assertThatThrownBy(
+                        () ->
+                                AvroJson.toRecord(
+                                        Json.MAPPER.readTree(
+                                                "{\"t\":1,\"either\":1,\"tags\":[],\"attrs\":{},\"kind\":\"A\",\"inner\":{}}"),
+                                        s))
+                .hasMessage(
+                        "schema misfit: field inner.ok is missing or null, the schema wants boolean");
     }
 
     @Test
     void partitionFoldersAreHiveEscapedAndBounded() throws Exception {
         EtlParser p = new EtlParser("t", List.of("a", "b"), null, false, null);
-        assertThat(p.parse(bytes("{\"t\":0,\"a\":\"x/y=z%\",\"b\":true}")).getPartition()).isEqualTo("a=x%2Fy%3Dz%25/b=true");
+        assertThat(p.parse(bytes("{\"t\":0,\"a\":\"x/y=z%\",\"b\":true}")).getPartition())
+                .isEqualTo("a=x%2Fy%3Dz%25/b=true");
         assertThat(p.parse(bytes("{\"t\":0,\"a\":\"\"}")).getPartition())
                 .isEqualTo("a=__HIVE_DEFAULT_PARTITION__/b=__HIVE_DEFAULT_PARTITION__");
-        assertThat(p.parse(bytes("{\"t\":0,\"a\":\"..\",\"b\":\"\\n\"}")).getPartition()).isEqualTo("a=../b=%0A");
+        assertThat(p.parse(bytes("{\"t\":0,\"a\":\"..\",\"b\":\"\\n\"}")).getPartition())
+                .isEqualTo("a=../b=%0A");
         assertThatThrownBy(() -> p.parse(bytes("{\"t\":0,\"a\":{\"x\":1}}")))
                 .hasMessage("partition field a must be a string, number or boolean, got an object");
         assertThatThrownBy(() -> p.parse(bytes("{\"t\":0,\"a\":\"" + "x".repeat(129) + "\"}")))
                 .hasMessage("partition field a is longer than 128 characters (escaped)");
         assertThat(Partitions.bucket(0, "")).isEqualTo("year=1970/month=01/day=01/hour=00");
-        assertThat(Partitions.bucket(EventTimes.MAX_MILLIS, "")).isEqualTo("year=9999/month=12/day=31/hour=23");
+        assertThat(Partitions.bucket(EventTimes.MAX_MILLIS, ""))
+                .isEqualTo("year=9999/month=12/day=31/hour=23");
     }
 
     @Test
     void kafkaRecordsNeverThrowAndKeepTheirOrigin() {
         KafkaInput.Deserializer d = new KafkaInput.Deserializer(parquetParser(List.of()), 100);
-        Parsed<EtlRecord> bad = d.parse(new ConsumerRecord<>("in", 3, 17L, bytes("k1"), bytes("{oops")));
+        Parsed<EtlRecord> bad =
+                d.parse(new ConsumerRecord<>("in", 3, 17L, bytes("k1"), bytes("{oops")));
         assertThat(bad.isOk()).isFalse();
         assertThat(bad.getBad().getReason()).startsWith("malformed JSON");
         assertThat(bad.getBad().getStream()).isEqualTo("in");
@@ -182,12 +226,20 @@ class EtlParserTest {
         assertThat(bad.getBad().getDataBase64()).isEqualTo("e29vcHM=");
         assertThat(d.parse(new ConsumerRecord<>("in", 0, 1L, null, null)).getBad().getReason())
                 .isEqualTo("empty record (no value)");
-        assertThat(d.parse(new ConsumerRecord<>("in", 0, 1L, null, new byte[101])).getBad().getReason())
+        assertThat(
+                        d.parse(new ConsumerRecord<>("in", 0, 1L, null, new byte[101]))
+                                .getBad()
+                                .getReason())
                 .isEqualTo("record of 101 bytes is over MaxRecordBytes 100");
-        io.streamstack.flink.common.RecordParser<EtlRecord> throwing = data -> {
-            throw new IllegalStateException("boom");
-        };
-        assertThat(new KafkaInput.Deserializer(throwing, 100).parse(new ConsumerRecord<>("in", 0, 1L, null, bytes("{}")))
-                .getBad().getReason()).isEqualTo("parser failed: java.lang.IllegalStateException: boom");
+        io.streamstack.flink.common.RecordParser<EtlRecord> throwing =
+                data -> {
+                    throw new IllegalStateException("boom");
+                };
+        assertThat(
+                        new KafkaInput.Deserializer(throwing, 100)
+                                .parse(new ConsumerRecord<>("in", 0, 1L, null, bytes("{}")))
+                                .getBad()
+                                .getReason())
+                .isEqualTo("parser failed: java.lang.IllegalStateException: boom");
     }
 }

@@ -20,16 +20,20 @@ public interface ApiKeySource extends Serializable {
      */
     static ApiKeySource secretsManager() {
         return settings -> {
-            try (DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build()) {
-                SecretsManagerClientBuilder b = SecretsManagerClient.builder()
-                        .region(Region.of(settings.region()))
-                        .credentialsProvider(credentials)
-                        .httpClientBuilder(Apache5HttpClient.builder());
+            try (DefaultCredentialsProvider credentials =
+                    DefaultCredentialsProvider.builder().build()) {
+                SecretsManagerClientBuilder b =
+                        SecretsManagerClient.builder()
+                                .region(Region.of(settings.region()))
+                                .credentialsProvider(credentials)
+                                .httpClientBuilder(Apache5HttpClient.builder());
                 if (settings.awsEndpointOverride() != null) {
                     b.endpointOverride(URI.create(settings.awsEndpointOverride()));
                 }
                 try (SecretsManagerClient sm = b.build()) {
-                    String key = sm.getSecretValue(r -> r.secretId(settings.apiKeySecretArn())).secretString();
+                    String key =
+                            sm.getSecretValue(r -> r.secretId(settings.apiKeySecretArn()))
+                                    .secretString();
                     if (key == null || key.isBlank()) {
                         throw new IllegalStateException(
                                 "secret " + settings.apiKeySecretArn() + " has no SecretString");

@@ -25,14 +25,13 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * <p>429, 5xx and errors without an answer (refused connection, reset, per-attempt timeout) are
  * retried at most {@code maxRetries} times after a {@link Backoff} wait that is <em>scheduled</em>
  * on this client's own scheduler: no thread ever sleeps, least of all the HTTP client's callback
- * threads or the Flink task thread. Every attempt is signed anew (fresh credentials, fresh
- * {@code X-Amz-Date}). Any other answer ends the call: 2xx with a fare object is a prediction,
- * anything else a failure. A call never fails its future exceptionally: every end is a {@link
- * FareOutcome}.
+ * threads or the Flink task thread. Every attempt is signed anew (fresh credentials, fresh {@code
+ * X-Amz-Date}). Any other answer ends the call: 2xx with a fare object is a prediction, anything
+ * else a failure. A call never fails its future exceptionally: every end is a {@link FareOutcome}.
  *
- * <p>The time budget of a call (the async operator's timeout) is shared by its attempts: each attempt
- * may take the time left, less the backoff ceilings still ahead, divided by the attempts left
- * (itself included), and at least {@value #MIN_ATTEMPT_MILLIS} ms. With the defaults (30 s, 3
+ * <p>The time budget of a call (the async operator's timeout) is shared by its attempts: each
+ * attempt may take the time left, less the backoff ceilings still ahead, divided by the attempts
+ * left (itself included), and at least {@value #MIN_ATTEMPT_MILLIS} ms. With the defaults (30 s, 3
  * retries) a hanging first attempt is given up after about 7 s and retried, instead of using the
  * whole 30 s so that the operator's timeout ends the ride before any retry (issue 19, item 9).
  */
@@ -43,6 +42,7 @@ public final class FareClient implements AutoCloseable {
     }
 
     private static final int MAX_DETAIL = 300;
+
     /** The least time an attempt is given, however little of the budget is left. */
     static final long MIN_ATTEMPT_MILLIS = 100;
 
@@ -66,14 +66,20 @@ public final class FareClient implements AutoCloseable {
         this.maxRetries = maxRetries;
         this.budget = budget;
         this.listener = listener;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("fare-client-scheduler"));
+        this.scheduler =
+                Executors.newSingleThreadScheduledExecutor(daemon("fare-client-scheduler"));
         this.httpExecutor = Executors.newCachedThreadPool(daemon("fare-client-http"));
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.max(MIN_ATTEMPT_MILLIS, budget.toMillis() / (maxRetries + 1))))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(httpExecutor)
-                .build();
+        this.http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(
+                                Duration.ofMillis(
+                                        Math.max(
+                                                MIN_ATTEMPT_MILLIS,
+                                                budget.toMillis() / (maxRetries + 1))))
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .executor(httpExecutor)
+                        .build();
     }
 
     /** One ride's request, in flight until its {@link #result()} completes or it is cancelled. */
@@ -93,8 +99,8 @@ public final class FareClient implements AutoCloseable {
         }
 
         /**
-         * The timeout of attempt {@code n} (1-based): the budget left, less the backoff ceilings of the
-         * retries still possible after it, shared by the attempts left (this one included).
+         * The timeout of attempt {@code n} (1-based): the budget left, less the backoff ceilings of
+         * the retries still possible after it, shared by the attempts left (this one included).
          */
         Duration attemptTimeout(int n) {
             long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
@@ -103,7 +109,8 @@ public final class FareClient implements AutoCloseable {
             for (int retry = n; retry <= maxRetries; retry++) {
                 backoffAhead += backoff.ceilingMillis(retry);
             }
-            return Duration.ofMillis(Math.max(MIN_ATTEMPT_MILLIS, (leftMillis - backoffAhead) / attemptsLeft));
+            return Duration.ofMillis(
+                    Math.max(MIN_ATTEMPT_MILLIS, (leftMillis - backoffAhead) / attemptsLeft));
         }
 
         public CompletableFuture<FareOutcome> result() {
@@ -153,14 +160,16 @@ public final class FareClient implements AutoCloseable {
             Duration timeout = attemptTimeout(n);
             SdkHttpRequest unsigned = signer.request(ride);
             signer.sign(unsigned)
-                    .thenCompose(signed -> {
-                        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(
-                                FareRequestSigner.toJdkRequest(signed, timeout),
-                                HttpResponse.BodyHandlers.ofString());
-                        // Kept so that endWith() can abort the exchange itself.
-                        pending = exchange;
-                        return exchange;
-                    })
+                    .thenCompose(
+                            signed -> {
+                                CompletableFuture<HttpResponse<String>> exchange =
+                                        http.sendAsync(
+                                                FareRequestSigner.toJdkRequest(signed, timeout),
+                                                HttpResponse.BodyHandlers.ofString());
+                                // Kept so that endWith() can abort the exchange itself.
+                                pending = exchange;
+                                return exchange;
+                            })
                     .whenComplete((response, error) -> onAnswer(n, response, error));
         }
 
@@ -186,7 +195,9 @@ public final class FareClient implements AutoCloseable {
                 if (fare != null) {
                     finish(FareOutcome.success(fare, status, n));
                 } else {
-                    finish(FareOutcome.failure(FareOutcome.BAD_RESPONSE, status, n, abbreviate(body)));
+                    finish(
+                            FareOutcome.failure(
+                                    FareOutcome.BAD_RESPONSE, status, n, abbreviate(body)));
                 }
             } else if (status == 429 || status >= 500) {
                 lastError = "HTTP " + status + ": " + abbreviate(body);
@@ -204,15 +215,24 @@ public final class FareClient implements AutoCloseable {
             long delay = backoff.delayMillis(n);
             long leftMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (delay + MIN_ATTEMPT_MILLIS > leftMillis) {
-                finish(FareOutcome.failure(FareOutcome.TIMEOUT, status, n,
-                        "no time left within " + budget + " for another attempt; last error: " + error));
+                finish(
+                        FareOutcome.failure(
+                                FareOutcome.TIMEOUT,
+                                status,
+                                n,
+                                "no time left within "
+                                        + budget
+                                        + " for another attempt; last error: "
+                                        + error));
                 return;
             }
             try {
                 pending = scheduler.schedule(this::attemptSafely, delay, TimeUnit.MILLISECONDS);
                 listener.retrying(n, status, error);
             } catch (RejectedExecutionException closed) {
-                finish(FareOutcome.failure(FareOutcome.RETRIES_EXHAUSTED, status, n, "client closed"));
+                finish(
+                        FareOutcome.failure(
+                                FareOutcome.RETRIES_EXHAUSTED, status, n, "client closed"));
             }
         }
 
@@ -255,7 +275,8 @@ public final class FareClient implements AutoCloseable {
     }
 
     private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        while ((t instanceof CompletionException
+                        || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
         }
@@ -263,7 +284,9 @@ public final class FareClient implements AutoCloseable {
     }
 
     private static String describe(Throwable t) {
-        return abbreviate(t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+        return abbreviate(
+                t.getClass().getSimpleName()
+                        + (t.getMessage() == null ? "" : ": " + t.getMessage()));
     }
 
     static String abbreviate(String s) {

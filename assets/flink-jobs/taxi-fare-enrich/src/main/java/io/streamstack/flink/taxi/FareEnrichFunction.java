@@ -22,14 +22,15 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 /**
  * Enriches each sampled ride with the fare endpoint's prediction (Flink async I/O).
  *
- * <p>Opens with the API key read once from Secrets Manager and a credentials provider that is
- * asked again for every request. Every ride ends as exactly one {@link FareResult}: the enriched
- * ride, or a failure record when the endpoint refused it (4xx), kept failing after {@code
- * MaxRetries} retries, answered nonsense, or did not answer within the operator's timeout. Nothing
- * here fails the job.
+ * <p>Opens with the API key read once from Secrets Manager and a credentials provider that is asked
+ * again for every request. Every ride ends as exactly one {@link FareResult}: the enriched ride, or
+ * a failure record when the endpoint refused it (4xx), kept failing after {@code MaxRetries}
+ * retries, answered nonsense, or did not answer within the operator's timeout. Nothing here fails
+ * the job.
  *
- * <p>Counters (group {@code kinesisanalytics}, which Managed Flink exports to CloudWatch): {@code enrichedRides}, {@code failedRequests}, {@code
- * retriedRequests}; they are incremented from the HTTP client's threads, so they are thread-safe.
+ * <p>Counters (group {@code kinesisanalytics}, which Managed Flink exports to CloudWatch): {@code
+ * enrichedRides}, {@code failedRequests}, {@code retriedRequests}; they are incremented from the
+ * HTTP client's threads, so they are thread-safe.
  */
 public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> {
     private static final long serialVersionUID = 1L;
@@ -67,26 +68,43 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
 
         String apiKey = apiKeySource.load(settings);
         credentials = credentialsSource.create();
-        FareRequestSigner signer = new FareRequestSigner(
-                URI.create(settings.apiEndpoint()), settings.region(), apiKey, credentials, Clock.systemUTC());
-        client = new FareClient(signer, settings.backoff(), settings.maxRetries(), settings.timeout(),
-                (retry, status, error) -> {
-                    retried.inc();
-                    LOG.debug("fare request retry {} after {}", retry, error);
-                });
-        LOG.info("fare endpoint {} (region {}), timeout {}, {} retries at most",
-                settings.apiEndpoint(), settings.region(), settings.timeout(), settings.maxRetries());
+        FareRequestSigner signer =
+                new FareRequestSigner(
+                        URI.create(settings.apiEndpoint()),
+                        settings.region(),
+                        apiKey,
+                        credentials,
+                        Clock.systemUTC());
+        client =
+                new FareClient(
+                        signer,
+                        settings.backoff(),
+                        settings.maxRetries(),
+                        settings.timeout(),
+                        (retry, status, error) -> {
+                            retried.inc();
+                            LOG.debug("fare request retry {} after {}", retry, error);
+                        });
+        LOG.info(
+                "fare endpoint {} (region {}), timeout {}, {} retries at most",
+                settings.apiEndpoint(),
+                settings.region(),
+                settings.timeout(),
+                settings.maxRetries());
     }
 
     @Override
     public void asyncInvoke(TaxiRide ride, ResultFuture<FareResult> resultFuture) {
         FareClient.Call call = client.call(ride);
         inFlight.put(resultFuture, call);
-        call.result().thenAccept(outcome -> {
-            // Complete first, then forget: timeout() finding the call still here sees it ended.
-            resultFuture.complete(List.of(toResult(ride, outcome)));
-            inFlight.remove(resultFuture);
-        });
+        call.result()
+                .thenAccept(
+                        outcome -> {
+                            // Complete first, then forget: timeout() finding the call still here
+                            // sees it ended.
+                            resultFuture.complete(List.of(toResult(ride, outcome)));
+                            inFlight.remove(resultFuture);
+                        });
     }
 
     @Override
@@ -99,8 +117,12 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
         String last = call.lastError() == null ? "" : "; last error: " + call.lastError();
         // Completes call.result(), whose callback completes resultFuture; false when the call
         // ended on its own first (then that outcome is the one already sent).
-        call.endWith(FareOutcome.failure(FareOutcome.TIMEOUT, call.lastStatus(), call.attempts(),
-                "no answer within " + settings.timeout() + last));
+        call.endWith(
+                FareOutcome.failure(
+                        FareOutcome.TIMEOUT,
+                        call.lastStatus(),
+                        call.attempts(),
+                        "no answer within " + settings.timeout() + last));
     }
 
     @Override
@@ -123,12 +145,13 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
         if (outcome.ok()) {
             enriched.inc();
             rideJson.set("prediction", outcome.prediction());
-            return new FareResult(ride.tripId, true, ride.pickupMillis, TaxiRides.write(rideJson));
+            return new FareResult(
+                    ride.getTripId(), true, ride.getPickupMillis(), TaxiRides.write(rideJson));
         }
         failed.inc();
         ObjectNode f = TaxiRides.MAPPER.createObjectNode();
         f.put("kind", "failedRequest");
-        f.put("trip_id", ride.tripId);
+        f.put("trip_id", ride.getTripId());
         f.put("reason", outcome.reason());
         if (outcome.status() > 0) {
             f.put("status", outcome.status());
@@ -139,6 +162,6 @@ public class FareEnrichFunction extends RichAsyncFunction<TaxiRide, FareResult> 
         f.put("detail", outcome.detail());
         f.put("failed_at", Instant.now().toString());
         f.set("ride", rideJson);
-        return new FareResult(ride.tripId, false, ride.pickupMillis, TaxiRides.write(f));
+        return new FareResult(ride.getTripId(), false, ride.getPickupMillis(), TaxiRides.write(f));
     }
 }

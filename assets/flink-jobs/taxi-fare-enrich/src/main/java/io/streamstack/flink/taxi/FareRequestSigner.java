@@ -45,7 +45,9 @@ public final class FareRequestSigner {
         if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("ApiEndpoint must be an http(s) URL: " + endpoint);
         }
-        if (endpoint.getHost() == null || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null) {
+        if (endpoint.getHost() == null
+                || endpoint.getRawQuery() != null
+                || endpoint.getRawFragment() != null) {
             throw new IllegalArgumentException(
                     "ApiEndpoint must be a URL with a host and no query or fragment: " + endpoint);
         }
@@ -65,13 +67,13 @@ public final class FareRequestSigner {
                 .host(endpoint.getHost())
                 .port(endpoint.getPort())
                 .encodedPath(path == null || path.isEmpty() ? "/" : path)
-                .putRawQueryParameter("id", ride.tripId)
-                .putRawQueryParameter("pickup_lat", plain(ride.pickupLatitude))
-                .putRawQueryParameter("pickup_lon", plain(ride.pickupLongitude))
-                .putRawQueryParameter("dropoff_lat", plain(ride.dropoffLatitude))
-                .putRawQueryParameter("dropoff_lon", plain(ride.dropoffLongitude))
-                .putRawQueryParameter("passengers", Integer.toString(ride.passengerCount))
-                .putRawQueryParameter("pickup_time", ride.pickupDatetime)
+                .putRawQueryParameter("id", ride.getTripId())
+                .putRawQueryParameter("pickup_lat", plain(ride.getPickupLatitude()))
+                .putRawQueryParameter("pickup_lon", plain(ride.getPickupLongitude()))
+                .putRawQueryParameter("dropoff_lat", plain(ride.getDropoffLatitude()))
+                .putRawQueryParameter("dropoff_lon", plain(ride.getDropoffLongitude()))
+                .putRawQueryParameter("passengers", Integer.toString(ride.getPassengerCount()))
+                .putRawQueryParameter("pickup_time", ride.getPickupDatetime())
                 .putHeader(API_KEY_HEADER, apiKey)
                 .build();
     }
@@ -83,11 +85,13 @@ public final class FareRequestSigner {
 
     /** Signs {@code request} with the given credentials (the clock gives the signing time). */
     public SdkHttpRequest sign(SdkHttpRequest request, AwsCredentialsIdentity identity) {
-        return signer.sign(r -> r.identity(identity)
-                        .request(request)
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                        .putProperty(HttpSigner.SIGNING_CLOCK, clock))
+        return signer.sign(
+                        r ->
+                                r.identity(identity)
+                                        .request(request)
+                                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                                        .putProperty(HttpSigner.SIGNING_CLOCK, clock))
                 .request();
     }
 

@@ -7,13 +7,16 @@ import java.util.Objects;
  * or a failure record (one JSON line for errors/). A Flink POJO.
  */
 public class FareResult {
-    public String tripId;
+    private String tripId;
+
     /** True for an enriched ride, false for a failure record. */
-    public boolean enriched;
+    private boolean enriched;
+
     /** The ride's pickup time (epoch ms): the event time that buckets results/. */
-    public long pickupMillis;
+    private long pickupMillis;
+
     /** The JSON line (no trailing newline). */
-    public String json;
+    private String json;
 
     public FareResult() {}
 
@@ -21,6 +24,38 @@ public class FareResult {
         this.tripId = tripId;
         this.enriched = enriched;
         this.pickupMillis = pickupMillis;
+        this.json = json;
+    }
+
+    public String getTripId() {
+        return tripId;
+    }
+
+    public void setTripId(String tripId) {
+        this.tripId = tripId;
+    }
+
+    public boolean isEnriched() {
+        return enriched;
+    }
+
+    public void setEnriched(boolean enriched) {
+        this.enriched = enriched;
+    }
+
+    public long getPickupMillis() {
+        return pickupMillis;
+    }
+
+    public void setPickupMillis(long pickupMillis) {
+        this.pickupMillis = pickupMillis;
+    }
+
+    public String getJson() {
+        return json;
+    }
+
+    public void setJson(String json) {
         this.json = json;
     }
 

@@ -38,14 +38,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code InputStreamArn} (required), {@code InitialPosition} (TRIM_HORIZON or LATEST) and the
  *       source's {@code aws.*} / {@code source.*} passthrough;
  *   <li>{@code OutputBucketName} (the job writes to {@code s3a://BUCKET}) or {@code OutputPath}
- *       ({@code s3a://bucket/prefix}; {@code s3://} is written as {@code s3a://}; or a local {@code file:} URI):
- *       see {@link OutputPaths};
+ *       ({@code s3a://bucket/prefix}; {@code s3://} is written as {@code s3a://}; or a local {@code
+ *       file:} URI): see {@link OutputPaths};
  *   <li>{@code ApiEndpoint} (required): the full URL of {@code GET .../predictFare};
  *   <li>{@code ApiKeySecretArn} (required): the Secrets Manager secret whose SecretString is the
  *       API key (read once per subtask at start; {@code aws.endpoint} overrides its endpoint);
  *   <li>{@code Region}: the signing region; default: the stream ARN's;
  *   <li>{@code SampleEvery} (20), {@code AsyncTimeoutSeconds} (30), {@code AsyncCapacity} (20),
- *       {@code MaxRetries} (3), {@code RetryBaseMillis} (200), {@code RetryMaxBackoffMillis} (5000).
+ *       {@code MaxRetries} (3), {@code RetryBaseMillis} (200), {@code RetryMaxBackoffMillis}
+ *       (5000).
  * </ul>
  *
  * <p>Requests are signed (SigV4, {@code execute-api}) with the default credentials chain, resolved
@@ -67,58 +68,81 @@ public final class TaxiFareEnrichJob {
         env.execute(JOB_NAME);
     }
 
-    /** The whole job on {@code env}, reading the Kinesis stream of {@code InputStreamArn}. */
+    /**
+     * The whole job on {@code env}, reading the Kinesis stream of {@code InputStreamArn}
+     * (checkpointing and parallelism are {@link LocalRun}'s, set by {@link #main} for local runs
+     * only).
+     */
     public static void build(StreamExecutionEnvironment env, JobProperties props) {
         TypeInformation<TaxiRide> type = TypeInformation.of(TaxiRide.class);
-        DataStream<Parsed<TaxiRide>> parsed = env
-                .fromSource(KinesisSources.parsed(props, new TaxiRides.Parser(), type),
-                        WatermarkStrategy.noWatermarks(), "Kinesis: taxi rides")
-                .uid("kinesis-source");
-        build(props, parsed, ApiKeySource.secretsManager(), CredentialsSource.defaultChain());
+        DataStream<Parsed<TaxiRide>> parsed =
+                env.fromSource(
+                                KinesisSources.parsed(props, new TaxiRides.Parser(), type),
+                                WatermarkStrategy.noWatermarks(),
+                                "Kinesis: taxi rides")
+                        .uid("kinesis-source");
+        pipeline(props, parsed, ApiKeySource.secretsManager(), CredentialsSource.defaultChain());
     }
 
     /**
      * The job after the source: over any stream of parsed rides, with the API key and the
      * credentials from the given places.
      */
-    public static void build(JobProperties props, DataStream<Parsed<TaxiRide>> parsed, ApiKeySource apiKey,
+    public static void pipeline(
+            JobProperties props,
+            DataStream<Parsed<TaxiRide>> parsed,
+            ApiKeySource apiKey,
             CredentialsSource credentials) {
         String outputPath = OutputPaths.of(props);
         int sampleEvery = props.getInt("SampleEvery", 20);
         if (sampleEvery < 1) {
-            throw new IllegalArgumentException("property SampleEvery must be at least 1, got " + sampleEvery);
+            throw new IllegalArgumentException(
+                    "property SampleEvery must be at least 1, got " + sampleEvery);
         }
         FareSettings settings = fareSettings(props);
 
-        SingleOutputStreamOperator<TaxiRide> rides = BadRecords.split(parsed, TypeInformation.of(TaxiRide.class));
+        SingleOutputStreamOperator<TaxiRide> rides =
+                BadRecords.split(parsed, TypeInformation.of(TaxiRide.class));
         rides.getSideOutput(BadRecords.TAG)
                 .sinkTo(JsonLines.errors(outputPath))
                 .uid("bad-records-sink")
                 .name("errors/: bad records");
 
-        SingleOutputStreamOperator<TaxiRide> sampled = rides
-                .filter(new TripSampler(sampleEvery))
-                .uid("sample-rides")
-                .name("Sample 1 in " + sampleEvery + " rides");
+        SingleOutputStreamOperator<TaxiRide> sampled =
+                rides.filter(new TripSampler(sampleEvery))
+                        .uid("sample-rides")
+                        .name("Sample 1 in " + sampleEvery + " rides");
 
-        SingleOutputStreamOperator<FareResult> results = AsyncDataStream
-                .unorderedWait(sampled, new FareEnrichFunction(settings, apiKey, credentials),
-                        settings.timeout().toMillis(), TimeUnit.MILLISECONDS, settings.capacity())
-                .uid("predict-fare")
-                .name("Predict fare (async I/O)");
+        SingleOutputStreamOperator<FareResult> results =
+                AsyncDataStream.unorderedWait(
+                                sampled,
+                                new FareEnrichFunction(settings, apiKey, credentials),
+                                settings.timeout().toMillis(),
+                                TimeUnit.MILLISECONDS,
+                                settings.capacity())
+                        .uid("predict-fare")
+                        .name("Predict fare (async I/O)");
 
-        results.filter(r -> r.enriched)
+        results.filter(r -> r.isEnriched())
                 .uid("enriched-rides")
                 .name("Enriched rides")
-                .sinkTo(JsonLines.results(outputPath, TaxiFareEnrichJob::line,
-                        (DateHourBucketAssigner.EventTime<FareResult>) r -> r.pickupMillis))
+                .sinkTo(
+                        JsonLines.results(
+                                outputPath,
+                                TaxiFareEnrichJob::line,
+                                (DateHourBucketAssigner.EventTime<FareResult>)
+                                        r -> r.getPickupMillis()))
                 .uid("results-sink")
                 .name("results/: enriched rides");
-        results.filter(r -> !r.enriched)
+        results.filter(r -> !r.isEnriched())
                 .uid("failed-requests")
                 .name("Failed requests")
-                .sinkTo(JsonLines.sink(outputPath, "errors", TaxiFareEnrichJob::line,
-                        DateHourBucketAssigner.processingTime()))
+                .sinkTo(
+                        JsonLines.sink(
+                                outputPath,
+                                "errors",
+                                TaxiFareEnrichJob::line,
+                                DateHourBucketAssigner.processingTime()))
                 .uid("failed-requests-sink")
                 .name("errors/: failed requests");
     }
@@ -147,14 +171,15 @@ public final class TaxiFareEnrichJob {
     static String regionOfArn(String arn) {
         String[] parts = arn.split(":", 6);
         if (parts.length < 6 || !parts[0].equals("arn") || parts[3].isEmpty()) {
-            throw new IllegalArgumentException("not an ARN with a region: " + arn + " (set Region)");
+            throw new IllegalArgumentException(
+                    "not an ARN with a region: " + arn + " (set Region)");
         }
         return parts[3];
     }
 
     private static ObjectNode line(FareResult r) {
         try {
-            return (ObjectNode) TaxiRides.MAPPER.readTree(r.json);
+            return (ObjectNode) TaxiRides.MAPPER.readTree(r.getJson());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -61,41 +61,41 @@ public final class TaxiRides {
             throw new BadRecordException("expected a JSON object");
         }
         TaxiRide r = new TaxiRide();
-        r.tripId = text(root, "trip_id");
-        if (r.tripId.isBlank()) {
+        r.setTripId(text(root, "trip_id"));
+        if (r.getTripId().isBlank()) {
             throw new BadRecordException("trip_id: empty");
         }
-        r.vendorId = integer(root, "vendor_id");
-        r.pickupDatetime = text(root, "pickup_datetime");
-        r.pickupMillis = epochMillis(r.pickupDatetime, "pickup_datetime");
-        r.dropoffDatetime = text(root, "dropoff_datetime");
-        epochMillis(r.dropoffDatetime, "dropoff_datetime");
-        r.passengerCount = integer(root, "passenger_count");
-        r.pickupLongitude = number(root, "pickup_longitude");
-        r.pickupLatitude = number(root, "pickup_latitude");
-        r.dropoffLongitude = number(root, "dropoff_longitude");
-        r.dropoffLatitude = number(root, "dropoff_latitude");
-        r.tripDistance = number(root, "trip_distance");
-        r.fareAmount = number(root, "fare_amount");
-        r.paymentType = text(root, "payment_type");
+        r.setVendorId(integer(root, "vendor_id"));
+        r.setPickupDatetime(text(root, "pickup_datetime"));
+        r.setPickupMillis(epochMillis(r.getPickupDatetime(), "pickup_datetime"));
+        r.setDropoffDatetime(text(root, "dropoff_datetime"));
+        epochMillis(r.getDropoffDatetime(), "dropoff_datetime");
+        r.setPassengerCount(integer(root, "passenger_count"));
+        r.setPickupLongitude(number(root, "pickup_longitude"));
+        r.setPickupLatitude(number(root, "pickup_latitude"));
+        r.setDropoffLongitude(number(root, "dropoff_longitude"));
+        r.setDropoffLatitude(number(root, "dropoff_latitude"));
+        r.setTripDistance(number(root, "trip_distance"));
+        r.setFareAmount(number(root, "fare_amount"));
+        r.setPaymentType(text(root, "payment_type"));
         return r;
     }
 
     /** The ride's fields under the generator's names, in the generator's order. */
     public static ObjectNode toJson(TaxiRide r) {
         ObjectNode o = MAPPER.createObjectNode();
-        o.put("trip_id", r.tripId);
-        o.put("vendor_id", r.vendorId);
-        o.put("pickup_datetime", r.pickupDatetime);
-        o.put("dropoff_datetime", r.dropoffDatetime);
-        o.put("passenger_count", r.passengerCount);
-        o.put("pickup_longitude", r.pickupLongitude);
-        o.put("pickup_latitude", r.pickupLatitude);
-        o.put("dropoff_longitude", r.dropoffLongitude);
-        o.put("dropoff_latitude", r.dropoffLatitude);
-        o.put("trip_distance", r.tripDistance);
-        o.put("fare_amount", r.fareAmount);
-        o.put("payment_type", r.paymentType);
+        o.put("trip_id", r.getTripId());
+        o.put("vendor_id", r.getVendorId());
+        o.put("pickup_datetime", r.getPickupDatetime());
+        o.put("dropoff_datetime", r.getDropoffDatetime());
+        o.put("passenger_count", r.getPassengerCount());
+        o.put("pickup_longitude", r.getPickupLongitude());
+        o.put("pickup_latitude", r.getPickupLatitude());
+        o.put("dropoff_longitude", r.getDropoffLongitude());
+        o.put("dropoff_latitude", r.getDropoffLatitude());
+        o.put("trip_distance", r.getTripDistance());
+        o.put("fare_amount", r.getFareAmount());
+        o.put("payment_type", r.getPaymentType());
         return o;
     }
 

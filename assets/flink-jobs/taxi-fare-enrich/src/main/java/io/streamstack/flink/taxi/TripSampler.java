@@ -12,9 +12,9 @@ import org.apache.flink.metrics.Counter;
  * another parallelism or another run keeps exactly the same rides).
  *
  * <ul>
- *   <li>An id ending in {@code -} and decimal digits (the producer writes {@code SEED-COUNTER}, e.g.
- *       {@code 0000002a-0000000120}) is kept when that number is a multiple of {@code every}: with
- *       the default 20, trips 20, 40, 60, ... of each producer run.
+ *   <li>An id ending in {@code -} and decimal digits (the producer writes {@code SEED-COUNTER},
+ *       e.g. {@code 0000002a-0000000120}) is kept when that number is a multiple of {@code every}:
+ *       with the default 20, trips 20, 40, 60, ... of each producer run.
  *   <li>Any other id (no {@code -}, or something other than digits after the last {@code -}) is
  *       kept when the CRC32 of its UTF-8 bytes, read as an unsigned 32-bit number, is a multiple of
  *       {@code every}.
@@ -40,7 +40,7 @@ public final class TripSampler extends RichFilterFunction<TaxiRide> {
 
     @Override
     public boolean filter(TaxiRide ride) {
-        boolean keep = keep(ride.tripId, every);
+        boolean keep = keep(ride.getTripId(), every);
         if (keep) {
             sampled.inc();
         }

@@ -30,10 +30,21 @@ class FareClientTest {
     }
 
     private FareClient client(URI endpoint, int maxRetries, Duration attemptTimeout) {
-        FareRequestSigner signer = new FareRequestSigner(endpoint, "us-east-1", "key-1",
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", SECRET)), Clock.systemUTC());
-        client = new FareClient(signer, new Backoff(20, 200), maxRetries, attemptTimeout,
-                (retry, status, error) -> retries.add(status));
+        FareRequestSigner signer =
+                new FareRequestSigner(
+                        endpoint,
+                        "us-east-1",
+                        "key-1",
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create("AKID", SECRET)),
+                        Clock.systemUTC());
+        client =
+                new FareClient(
+                        signer,
+                        new Backoff(20, 200),
+                        maxRetries,
+                        attemptTimeout,
+                        (retry, status, error) -> retries.add(status));
         return client;
     }
 
@@ -142,7 +153,11 @@ class FareClientTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        FareClient c = client(URI.create("http://127.0.0.1:" + port + "/prod/predictFare"), 2, Duration.ofSeconds(2));
+        FareClient c =
+                client(
+                        URI.create("http://127.0.0.1:" + port + "/prod/predictFare"),
+                        2,
+                        Duration.ofSeconds(2));
         FareOutcome o = await(c.call(FareRequestSignerTest.ride()));
 
         assertThat(o.reason()).isEqualTo(FareOutcome.RETRIES_EXHAUSTED);
@@ -159,7 +174,8 @@ class FareClientTest {
         Thread.sleep(300);
         assertThat(call.result()).isNotDone();
 
-        FareOutcome timeout = FareOutcome.failure(FareOutcome.TIMEOUT, call.lastStatus(), call.attempts(), "t");
+        FareOutcome timeout =
+                FareOutcome.failure(FareOutcome.TIMEOUT, call.lastStatus(), call.attempts(), "t");
         assertThat(call.endWith(timeout)).isTrue();
         assertThat(await(call)).isSameAs(timeout);
         assertThat(call.endWith(timeout)).as("only once").isFalse();
@@ -169,7 +185,9 @@ class FareClientTest {
 
     @Test
     void aPerAttemptTimeoutIsRetriedLikeAConnectionError() throws Exception {
-        server = new ScriptedFareServer(SECRET, n -> n == 1 ? ScriptedFareServer.HANG : Reply.fare());
+        server =
+                new ScriptedFareServer(
+                        SECRET, n -> n == 1 ? ScriptedFareServer.HANG : Reply.fare());
         FareClient c = client(server.endpoint(), 3, Duration.ofMillis(500));
         FareOutcome o = await(c.call(FareRequestSignerTest.ride()));
 
@@ -184,9 +202,11 @@ class FareClientTest {
         FareClient c = client(server.endpoint(), 3, Duration.ofSeconds(30));
         FareClient.Call call = c.call(FareRequestSignerTest.ride());
         // Backoff(20, 200): ceilings 20 + 40 + 80 ms still ahead of the first of 4 attempts.
-        assertThat(call.attemptTimeout(1).toMillis()).as("item 9: the first attempt's share of 30 s")
+        assertThat(call.attemptTimeout(1).toMillis())
+                .as("item 9: the first attempt's share of 30 s")
                 .isBetween(7_000L, (30_000L - 140) / 4);
-        assertThat(call.attemptTimeout(4).toMillis()).as("the last attempt may use what is left")
+        assertThat(call.attemptTimeout(4).toMillis())
+                .as("the last attempt may use what is left")
                 .isGreaterThan(29_000L);
         await(call);
     }

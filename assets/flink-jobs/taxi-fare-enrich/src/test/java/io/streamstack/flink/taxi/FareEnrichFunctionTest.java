@@ -29,15 +29,31 @@ class FareEnrichFunctionTest {
 
     private void start(ScriptedFareServer.Script script) throws Exception {
         server = new ScriptedFareServer(SECRET, script);
-        FareSettings settings = new FareSettings(server.endpoint().toString(), "us-east-1",
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:fare-key", null,
-                Duration.ofMillis(TIMEOUT_MS), 20, 3, new Backoff(20, 100));
-        function = new FareEnrichFunction(settings, s -> "key-from-secret",
-                () -> StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", SECRET)));
-        AsyncWaitOperatorFactory<TaxiRide, FareResult> factory = new AsyncWaitOperatorFactory<>(
-                function, TIMEOUT_MS, 20, AsyncDataStream.OutputMode.UNORDERED);
-        harness = new OneInputStreamOperatorTestHarness<>(factory,
-                TypeInformation.of(TaxiRide.class).createSerializer(new SerializerConfigImpl()));
+        FareSettings settings =
+                new FareSettings(
+                        server.endpoint().toString(),
+                        "us-east-1",
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:fare-key",
+                        null,
+                        Duration.ofMillis(TIMEOUT_MS),
+                        20,
+                        3,
+                        new Backoff(20, 100));
+        function =
+                new FareEnrichFunction(
+                        settings,
+                        s -> "key-from-secret",
+                        () ->
+                                StaticCredentialsProvider.create(
+                                        AwsBasicCredentials.create("AKID", SECRET)));
+        AsyncWaitOperatorFactory<TaxiRide, FareResult> factory =
+                new AsyncWaitOperatorFactory<>(
+                        function, TIMEOUT_MS, 20, AsyncDataStream.OutputMode.UNORDERED);
+        harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        factory,
+                        TypeInformation.of(TaxiRide.class)
+                                .createSerializer(new SerializerConfigImpl()));
         harness.open();
     }
 
@@ -53,8 +69,8 @@ class FareEnrichFunctionTest {
 
     static TaxiRide ride(int counter, int passengers) throws Exception {
         TaxiRide r = FareRequestSignerTest.ride();
-        r.tripId = String.format("0000002a-%010d", counter);
-        r.passengerCount = passengers;
+        r.setTripId(String.format("0000002a-%010d", counter));
+        r.setPassengerCount(passengers);
         return r;
     }
 
@@ -62,16 +78,17 @@ class FareEnrichFunctionTest {
     void enrichesRetriesAndRecordsFailures() throws Exception {
         // Per trip: 20 succeeds at once, 40 after two 503s, 60 gets a 400, 80 always 503.
         AtomicInteger failures40 = new AtomicInteger();
-        start((n, query) -> {
-            String id = ScriptedFareServer.idOf(query);
-            if (id.endsWith("40") && failures40.getAndIncrement() < 2) {
-                return Reply.status(503);
-            }
-            if (id.endsWith("60")) {
-                return new Reply(400, "{\"error\":\"bad\",\"field\":\"passengers\"}", 0);
-            }
-            return id.endsWith("80") ? Reply.status(503) : Reply.fare();
-        });
+        start(
+                (n, query) -> {
+                    String id = ScriptedFareServer.idOf(query);
+                    if (id.endsWith("40") && failures40.getAndIncrement() < 2) {
+                        return Reply.status(503);
+                    }
+                    if (id.endsWith("60")) {
+                        return new Reply(400, "{\"error\":\"bad\",\"field\":\"passengers\"}", 0);
+                    }
+                    return id.endsWith("80") ? Reply.status(503) : Reply.fare();
+                });
         harness.processElement(new StreamRecord<>(ride(20, 2), 1));
         harness.processElement(new StreamRecord<>(ride(40, 2), 2));
         harness.processElement(new StreamRecord<>(ride(60, 12), 3));
@@ -80,20 +97,23 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(4);
-        assertThat(out).filteredOn(r -> r.enriched).extracting(r -> r.tripId)
+        assertThat(out)
+                .filteredOn(r -> r.isEnriched())
+                .extracting(r -> r.getTripId())
                 .containsExactlyInAnyOrder("0000002a-0000000020", "0000002a-0000000040");
         for (FareResult r : out) {
-            JsonNode j = TaxiRides.MAPPER.readTree(r.json);
-            assertThat(r.pickupMillis).isEqualTo(FareRequestSignerTest.ride().pickupMillis);
-            if (r.enriched) {
-                assertThat(j.get("trip_id").asText()).isEqualTo(r.tripId);
-                assertThat(j.get("prediction").get("id").asText()).isEqualTo(r.tripId);
+            JsonNode j = TaxiRides.MAPPER.readTree(r.getJson());
+            assertThat(r.getPickupMillis())
+                    .isEqualTo(FareRequestSignerTest.ride().getPickupMillis());
+            if (r.isEnriched()) {
+                assertThat(j.get("trip_id").asText()).isEqualTo(r.getTripId());
+                assertThat(j.get("prediction").get("id").asText()).isEqualTo(r.getTripId());
                 assertThat(j.get("prediction").get("fare").asDouble()).isPositive();
                 assertThat(j.get("fare_amount").asDouble()).isEqualTo(14.36);
             } else {
-                assertThat(j.get("trip_id").asText()).isEqualTo(r.tripId);
-                assertThat(j.get("ride").get("trip_id").asText()).isEqualTo(r.tripId);
-                if (r.tripId.endsWith("60")) {
+                assertThat(j.get("trip_id").asText()).isEqualTo(r.getTripId());
+                assertThat(j.get("ride").get("trip_id").asText()).isEqualTo(r.getTripId());
+                if (r.getTripId().endsWith("60")) {
                     assertThat(j.get("reason").asText()).isEqualTo("http_status");
                     assertThat(j.get("status").asInt()).isEqualTo(400);
                     assertThat(j.get("attempts").asInt()).isEqualTo(1);
@@ -123,8 +143,8 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
-        JsonNode j = TaxiRides.MAPPER.readTree(out.get(0).json);
-        assertThat(out.get(0).enriched).isFalse();
+        JsonNode j = TaxiRides.MAPPER.readTree(out.get(0).getJson());
+        assertThat(out.get(0).isEnriched()).isFalse();
         assertThat(j.get("reason").asText()).isEqualTo("timeout");
         assertThat(j.get("attempts").asInt()).isEqualTo(1);
         assertThat(j.get("status").isNull()).isTrue();
@@ -133,9 +153,12 @@ class FareEnrichFunctionTest {
 
     @Test
     void aHangingFirstAttemptIsRetriedWithinTheAsyncTimeout() throws Exception {
-        // Issue 19, item 9: the first request never answers, the second does. The attempts share the
-        // operator's timeout, so the first is given up early enough for a retry to succeed. When an attempt
-        // could take the whole timeout, the operator's timeout (moved below once that much real time has
+        // Issue 19, item 9: the first request never answers, the second does. The attempts share
+        // the
+        // operator's timeout, so the first is given up early enough for a retry to succeed. When an
+        // attempt
+        // could take the whole timeout, the operator's timeout (moved below once that much real
+        // time has
         // passed) ended the ride first, with reason "timeout".
         start((n, q) -> n == 1 ? ScriptedFareServer.HANG : Reply.fare());
         long started = System.nanoTime();
@@ -149,8 +172,10 @@ class FareEnrichFunctionTest {
 
         List<FareResult> out = harness.extractOutputValues();
         assertThat(out).hasSize(1);
-        assertThat(out.get(0).enriched)
-                .as("item 9: a timed-out first attempt is retried within the async timeout: %s", out.get(0).json)
+        assertThat(out.get(0).isEnriched())
+                .as(
+                        "item 9: a timed-out first attempt is retried within the async timeout: %s",
+                        out.get(0).getJson())
                 .isTrue();
         assertThat(server.requests()).isEqualTo(2);
         assertThat(function.counts()).containsExactly(1, 0, 1);

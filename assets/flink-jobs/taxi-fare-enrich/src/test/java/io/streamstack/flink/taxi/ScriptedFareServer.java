@@ -42,7 +42,11 @@ final class ScriptedFareServer implements AutoCloseable {
     static final Reply HANG = new Reply(0, "", -1);
 
     /** One request as received. */
-    record Seen(String rawPath, String rawQuery, Map<String, List<String>> headers, boolean signatureValid) {
+    record Seen(
+            String rawPath,
+            String rawQuery,
+            Map<String, List<String>> headers,
+            boolean signatureValid) {
         String header(String name) {
             return SigV4Check.first(headers, name);
         }
@@ -72,7 +76,9 @@ final class ScriptedFareServer implements AutoCloseable {
 
     /** A prediction such as the endpoint returns for the request's {@code id}. */
     static String prediction(String id) {
-        return "{\"id\":\"" + id + "\",\"fare\":17.25,\"currency\":\"USD\",\"distance_km\":4.1,"
+        return "{\"id\":\""
+                + id
+                + "\",\"fare\":17.25,\"currency\":\"USD\",\"distance_km\":4.1,"
                 + "\"duration_min\":13.5,\"surge\":1.0}";
     }
 
@@ -90,9 +96,15 @@ final class ScriptedFareServer implements AutoCloseable {
         int n = count.incrementAndGet();
         URI uri = exchange.getRequestURI();
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-        boolean valid = SigV4Check.verify(exchange.getRequestMethod(), uri.getRawPath(), uri.getRawQuery(),
-                headers, secretKey);
+        exchange.getRequestHeaders()
+                .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+        boolean valid =
+                SigV4Check.verify(
+                        exchange.getRequestMethod(),
+                        uri.getRawPath(),
+                        uri.getRawQuery(),
+                        headers,
+                        secretKey);
         seen.add(new Seen(uri.getRawPath(), uri.getRawQuery(), headers, valid));
         Reply r = script.reply(n, uri.getRawQuery());
         try {
@@ -121,7 +133,8 @@ final class ScriptedFareServer implements AutoCloseable {
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/prod/predictFare");
+        return URI.create(
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/prod/predictFare");
     }
 
     int requests() {

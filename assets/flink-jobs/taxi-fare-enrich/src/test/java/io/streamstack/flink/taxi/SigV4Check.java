@@ -15,18 +15,24 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * An independent SigV4 verifier for tests, written from the published algorithm (not the SDK): it
- * recomputes the signature of a request as a server received it, so a test can tell that what
- * went over the wire is exactly what was signed.
+ * recomputes the signature of a request as a server received it, so a test can tell that what went
+ * over the wire is exactly what was signed.
  */
 final class SigV4Check {
-    static final Pattern AUTHORIZATION = Pattern.compile(
-            "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request, "
-                    + "SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})");
+    static final Pattern AUTHORIZATION =
+            Pattern.compile(
+                    "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                            + "SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})");
 
     private SigV4Check() {}
 
     /** The parts of an Authorization header, or null when it does not have the SigV4 shape. */
-    record Auth(String accessKey, String date, String region, String service, List<String> signedHeaders,
+    record Auth(
+            String accessKey,
+            String date,
+            String region,
+            String service,
+            List<String> signedHeaders,
             String signature) {}
 
     static Auth parse(String authorization) {
@@ -37,14 +43,24 @@ final class SigV4Check {
         if (!m.matches()) {
             return null;
         }
-        return new Auth(m.group(1), m.group(2), m.group(3), m.group(4), List.of(m.group(5).split(";")), m.group(6));
+        return new Auth(
+                m.group(1),
+                m.group(2),
+                m.group(3),
+                m.group(4),
+                List.of(m.group(5).split(";")),
+                m.group(6));
     }
 
     /**
      * Whether {@code headers} (lower-case names) carry a valid signature of the request by {@code
      * secretKey}.
      */
-    static boolean verify(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
+    static boolean verify(
+            String method,
+            String rawPath,
+            String rawQuery,
+            Map<String, List<String>> headers,
             String secretKey) {
         Auth auth = parse(first(headers, "authorization"));
         if (auth == null) {
@@ -64,21 +80,36 @@ final class SigV4Check {
             for (String v : values) {
                 trimmed.add(v.strip().replaceAll(" +", " "));
             }
-            canonicalHeaders.append(name).append(':').append(String.join(",", trimmed)).append('\n');
+            canonicalHeaders
+                    .append(name)
+                    .append(':')
+                    .append(String.join(",", trimmed))
+                    .append('\n');
         }
         String payloadHash = first(headers, "x-amz-content-sha256");
         if (payloadHash == null) {
             payloadHash = hex(sha256(new byte[0]));
         }
-        String canonicalRequest = method + "\n"
-                + canonicalPath(rawPath) + "\n"
-                + canonicalQuery(rawQuery) + "\n"
-                + canonicalHeaders + "\n"
-                + String.join(";", auth.signedHeaders()) + "\n"
-                + payloadHash;
+        String canonicalRequest =
+                method
+                        + "\n"
+                        + canonicalPath(rawPath)
+                        + "\n"
+                        + canonicalQuery(rawQuery)
+                        + "\n"
+                        + canonicalHeaders
+                        + "\n"
+                        + String.join(";", auth.signedHeaders())
+                        + "\n"
+                        + payloadHash;
         String scope = auth.date() + "/" + auth.region() + "/" + auth.service() + "/aws4_request";
-        String stringToSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
-                + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
+        String stringToSign =
+                "AWS4-HMAC-SHA256\n"
+                        + amzDate
+                        + "\n"
+                        + scope
+                        + "\n"
+                        + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
         byte[] key = hmac(("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8), auth.date());
         key = hmac(key, auth.region());
         key = hmac(key, auth.service());
@@ -103,7 +134,8 @@ final class SigV4Check {
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            params.computeIfAbsent(encode(name, true), k -> new ArrayList<>()).add(encode(value, true));
+            params.computeIfAbsent(encode(name, true), k -> new ArrayList<>())
+                    .add(encode(value, true));
         }
         List<String> parts = new ArrayList<>();
         params.forEach((k, vs) -> vs.stream().sorted().forEach(v -> parts.add(k + "=" + v)));
@@ -114,8 +146,14 @@ final class SigV4Check {
         StringBuilder b = new StringBuilder();
         for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
             char ch = (char) (c & 0xff);
-            if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
-                    || ch == '-' || ch == '_' || ch == '.' || ch == '~' || (ch == '/' && !slash)) {
+            if ((ch >= 'A' && ch <= 'Z')
+                    || (ch >= 'a' && ch <= 'z')
+                    || (ch >= '0' && ch <= '9')
+                    || ch == '-'
+                    || ch == '_'
+                    || ch == '.'
+                    || ch == '~'
+                    || (ch == '/' && !slash)) {
                 b.append(ch);
             } else {
                 b.append('%').append(String.format(Locale.ROOT, "%02X", c & 0xff));

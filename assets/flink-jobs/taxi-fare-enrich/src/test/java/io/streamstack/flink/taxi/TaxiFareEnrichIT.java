@@ -72,12 +72,13 @@ class TaxiFareEnrichIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setConfiguration(config())
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(config())
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
     static Path logs;
     static MotoEmulator moto;
@@ -85,8 +86,10 @@ class TaxiFareEnrichIT {
     static Path bootstrap;
     static String streamArn;
     static String secretArn;
+
     /** The producer's rides as read back from the stream, by trip id. */
     static Map<String, ObjectNode> rides;
+
     /** Records put on the stream that are no rides. */
     static final int BAD_RECORDS = 3;
 
@@ -111,32 +114,57 @@ class TaxiFareEnrichIT {
         System.setProperty("aws.region", MotoEmulator.REGION);
 
         streamArn = moto.createStream("taxi-rides-it", 2);
-        try (SecretsManagerClient sm = SecretsManagerClient.builder()
-                .endpointOverride(URI.create(moto.endpoint()))
-                .region(Region.of(MotoEmulator.REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(MotoEmulator.ACCESS_KEY, MotoEmulator.SECRET_KEY)))
-                .httpClient(Apache5HttpClient.builder().build())
-                .build()) {
-            secretArn = sm.createSecret(b -> b.name("streamstack-it/fare-api-key").secretString(API_KEY)).arn();
+        try (SecretsManagerClient sm =
+                SecretsManagerClient.builder()
+                        .endpointOverride(URI.create(moto.endpoint()))
+                        .region(Region.of(MotoEmulator.REGION))
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(
+                                        AwsBasicCredentials.create(
+                                                MotoEmulator.ACCESS_KEY, MotoEmulator.SECRET_KEY)))
+                        .httpClient(Apache5HttpClient.builder().build())
+                        .build()) {
+            secretArn =
+                    sm.createSecret(
+                                    b ->
+                                            b.name("streamstack-it/fare-api-key")
+                                                    .secretString(API_KEY))
+                            .arn();
         }
 
-        ProcessBuilder pb = new ProcessBuilder(producer.toString(), "--stream", streamArn, "--generator", "taxi",
-                "--count", Integer.toString(RIDES), "--seed", Long.toString(SEED), "--rate", "max", "--output", "json")
-                .redirectErrorStream(true)
-                .redirectOutput(logs.resolve("producer.log").toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                                producer.toString(),
+                                "--stream",
+                                streamArn,
+                                "--generator",
+                                "taxi",
+                                "--count",
+                                Integer.toString(RIDES),
+                                "--seed",
+                                Long.toString(SEED),
+                                "--rate",
+                                "max",
+                                "--output",
+                                "json")
+                        .redirectErrorStream(true)
+                        .redirectOutput(logs.resolve("producer.log").toFile());
         pb.environment().putAll(moto.clientEnvironment());
         Process p = pb.start();
         p.getOutputStream().close();
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("producer finished").isTrue();
-        assertThat(p.exitValue()).as("producer exit code; log: " + Files.readString(logs.resolve("producer.log")))
+        assertThat(p.exitValue())
+                .as("producer exit code; log: " + Files.readString(logs.resolve("producer.log")))
                 .isZero();
 
         try (KinesisClient k = moto.kinesis()) {
             // Bad input the job must count and keep, never fail on.
             putRecord(k, "{\"trip_id\":".getBytes(StandardCharsets.UTF_8));
             putRecord(k, new byte[] {(byte) 0xf3, (byte) 0x89, 0x00, (byte) 0xff, 0x12});
-            putRecord(k, "{\"trip_id\":\"0000002a-0000099999\",\"vendor_id\":\"one\"}".getBytes(StandardCharsets.UTF_8));
+            putRecord(
+                    k,
+                    "{\"trip_id\":\"0000002a-0000099999\",\"vendor_id\":\"one\"}"
+                            .getBytes(StandardCharsets.UTF_8));
             rides = readBack(k);
         }
         assertThat(rides).as("every produced ride is on the stream exactly once").hasSize(RIDES);
@@ -150,28 +178,48 @@ class TaxiFareEnrichIT {
     }
 
     static void putRecord(KinesisClient k, byte[] data) {
-        k.putRecord(b -> b.streamARN(streamArn).partitionKey("bad-" + data.length).data(SdkBytes.fromByteArray(data)));
+        k.putRecord(
+                b ->
+                        b.streamARN(streamArn)
+                                .partitionKey("bad-" + data.length)
+                                .data(SdkBytes.fromByteArray(data)));
     }
 
-    /** Every shard from TRIM_HORIZON, de-aggregated here (not by the job), JSON objects with a trip id. */
+    /**
+     * Every shard from TRIM_HORIZON, de-aggregated here (not by the job), JSON objects with a trip
+     * id.
+     */
     static Map<String, ObjectNode> readBack(KinesisClient k) throws Exception {
         Map<String, ObjectNode> byId = new LinkedHashMap<>();
         int duplicates = 0;
         for (Shard shard : k.listShards(b -> b.streamARN(streamArn)).shards()) {
-            String it = k.getShardIterator(b -> b.streamARN(streamArn).shardId(shard.shardId())
-                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            String it =
+                    k.getShardIterator(
+                                    b ->
+                                            b.streamARN(streamArn)
+                                                    .shardId(shard.shardId())
+                                                    .shardIteratorType(
+                                                            ShardIteratorType.TRIM_HORIZON))
+                            .shardIterator();
             while (it != null) {
                 String iterator = it;
-                GetRecordsResponse r = k.getRecords(b -> b.streamARN(streamArn).shardIterator(iterator).limit(10_000));
+                GetRecordsResponse r =
+                        k.getRecords(
+                                b -> b.streamARN(streamArn).shardIterator(iterator).limit(10_000));
                 for (Record rec : r.records()) {
-                    for (UserRecord u : KplDeaggregator.deaggregate(rec.partitionKey(), rec.data().asByteArray())) {
+                    for (UserRecord u :
+                            KplDeaggregator.deaggregate(
+                                    rec.partitionKey(), rec.data().asByteArray())) {
                         JsonNode n;
                         try {
                             n = JSON.readTree(u.data());
                         } catch (Exception e) {
                             continue;
                         }
-                        if (n != null && n.isObject() && n.has("fare_amount") && n.path("trip_id").isTextual()) {
+                        if (n != null
+                                && n.isObject()
+                                && n.has("fare_amount")
+                                && n.path("trip_id").isTextual()) {
                             if (byId.put(n.get("trip_id").asText(), (ObjectNode) n) != null) {
                                 duplicates++;
                             }
@@ -222,7 +270,8 @@ class TaxiFareEnrichIT {
     }
 
     /** Polls until {@code done}, failing at once if the job leaves RUNNING. */
-    static void awaitWhileRunning(JobClient job, Duration timeout, BooleanSupplier done, String what) throws Exception {
+    static void awaitWhileRunning(
+            JobClient job, Duration timeout, BooleanSupplier done, String what) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             JobStatus s = job.getJobStatus().get(10, TimeUnit.SECONDS);
@@ -233,7 +282,8 @@ class TaxiFareEnrichIT {
                 } catch (Exception e) {
                     cause = e.toString();
                 }
-                throw new AssertionError("job is " + s + " while waiting for " + what + ": " + cause);
+                throw new AssertionError(
+                        "job is " + s + " while waiting for " + what + ": " + cause);
             }
             if (done.getAsBoolean()) {
                 return;
@@ -246,7 +296,8 @@ class TaxiFareEnrichIT {
     }
 
     static void stop(JobClient job) throws Exception {
-        assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).as("still running, never restarted")
+        assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS))
+                .as("still running, never restarted")
                 .isEqualTo(JobStatus.RUNNING);
         job.cancel().get(60, TimeUnit.SECONDS);
     }
@@ -272,7 +323,11 @@ class TaxiFareEnrichIT {
         assertThat(prediction.get("id").asText()).as(id).isEqualTo(id);
         assertThat(prediction.get("fare").asDouble()).as(id).isPositive();
         assertThat(prediction.get("currency").isTextual()).isTrue();
-        assertThat(prediction.has("distance_km") && prediction.has("duration_min") && prediction.has("surge")).isTrue();
+        assertThat(
+                        prediction.has("distance_km")
+                                && prediction.has("duration_min")
+                                && prediction.has("surge"))
+                .isTrue();
     }
 
     /**
@@ -286,16 +341,34 @@ class TaxiFareEnrichIT {
         Set<String> expected = sampled(20);
         assertThat(expected).hasSize(RIDES / 20);
         Path out = Files.createTempDirectory(Path.of("target"), "it-a-").toAbsolutePath();
-        try (FareFront front = FareFront.start(xtask, bootstrap, API_KEY, MotoEmulator.SECRET_KEY, logs)) {
+        try (FareFront front =
+                FareFront.start(xtask, bootstrap, API_KEY, MotoEmulator.SECRET_KEY, logs)) {
             assertThat(front.unsignedStatus(API_KEY)).as("unsigned request").isEqualTo(403);
             assertThat(front.unsignedStatus(null)).as("no key, no signature").isEqualTo(403);
 
-            JobClient job = startJob(props(out, front.apiEndpoint(), Map.of(
-                    "SampleEvery", "20", "AsyncTimeoutSeconds", "30", "AsyncCapacity", "20", "MaxRetries", "3",
-                    "Parallelism", "2")), "taxi-fare-enrich-it-a");
-            awaitWhileRunning(job, Duration.ofSeconds(120),
-                    () -> OutputFiles.committed(out, "results").size() >= expected.size()
-                            && OutputFiles.committed(out, "errors").size() >= BAD_RECORDS,
+            JobClient job =
+                    startJob(
+                            props(
+                                    out,
+                                    front.apiEndpoint(),
+                                    Map.of(
+                                            "SampleEvery",
+                                            "20",
+                                            "AsyncTimeoutSeconds",
+                                            "30",
+                                            "AsyncCapacity",
+                                            "20",
+                                            "MaxRetries",
+                                            "3",
+                                            "Parallelism",
+                                            "2")),
+                            "taxi-fare-enrich-it-a");
+            awaitWhileRunning(
+                    job,
+                    Duration.ofSeconds(120),
+                    () ->
+                            OutputFiles.committed(out, "results").size() >= expected.size()
+                                    && OutputFiles.committed(out, "errors").size() >= BAD_RECORDS,
                     expected.size() + " enriched rides and " + BAD_RECORDS + " bad records");
             Thread.sleep(2500); // two more checkpoints: nothing else may arrive
             stop(job);
@@ -310,7 +383,8 @@ class TaxiFareEnrichIT {
             JsonNode stats = front.stats();
             // The two unsigned probes above were refused; every request of the job was authorized.
             assertThat(stats.get("forbidden").asInt()).isEqualTo(2);
-            assertThat(stats.get("requests").asInt() - stats.get("forbidden").asInt()).isEqualTo(expected.size());
+            assertThat(stats.get("requests").asInt() - stats.get("forbidden").asInt())
+                    .isEqualTo(expected.size());
             assertThat(stats.get("ok").asInt()).isEqualTo(expected.size());
             assertThat(stats.get("injected_failures").asInt()).isZero();
 
@@ -340,34 +414,70 @@ class TaxiFareEnrichIT {
      * F = 503, S = slow. Ride 8 (slow, 503, then answered) and ride 14 (503, slow, then answered)
      * need three attempts; every ride ends enriched: 12 retries, 32 requests, no failure record.
      * With an attempt allowed the whole 3 s, the slow attempts were never retried: rides 8 and 14
-     * ended as timeouts. No n is both a 3rd and an 11th, so the order of the two faults in the front
-     * does not matter. (A ride that runs out of time becomes a failure record with reason timeout:
-     * FareEnrichFunctionTest, in Flink's AsyncWaitOperator.)
+     * ended as timeouts. No n is both a 3rd and an 11th, so the order of the two faults in the
+     * front does not matter. (A ride that runs out of time becomes a failure record with reason
+     * timeout: FareEnrichFunctionTest, in Flink's AsyncWaitOperator.)
      */
     @Test
     void faultsAndSlowAnswersAreRetriedWithinTheAsyncTimeoutNotRestarts() throws Exception {
         Set<String> expected = sampled(100);
         assertThat(expected).hasSize(20);
         Path out = Files.createTempDirectory(Path.of("target"), "it-b-").toAbsolutePath();
-        try (FareFront front = FareFront.start(xtask, bootstrap, API_KEY, MotoEmulator.SECRET_KEY, logs,
-                "--fail-every", "3", "--fail-status", "503", "--slow-every", "11", "--slow-ms", "8000")) {
-            JobClient job = startJob(props(out, front.apiEndpoint(), Map.of(
-                    "SampleEvery", "100", "AsyncTimeoutSeconds", "3", "AsyncCapacity", "1", "MaxRetries", "2",
-                    "RetryBaseMillis", "50", "RetryMaxBackoffMillis", "200", "Parallelism", "1")),
-                    "taxi-fare-enrich-it-b");
-            awaitWhileRunning(job, Duration.ofSeconds(120),
-                    () -> OutputFiles.committed(out, "results").size() >= 20
-                            && OutputFiles.committed(out, "errors").size() >= BAD_RECORDS,
+        try (FareFront front =
+                FareFront.start(
+                        xtask,
+                        bootstrap,
+                        API_KEY,
+                        MotoEmulator.SECRET_KEY,
+                        logs,
+                        "--fail-every",
+                        "3",
+                        "--fail-status",
+                        "503",
+                        "--slow-every",
+                        "11",
+                        "--slow-ms",
+                        "8000")) {
+            JobClient job =
+                    startJob(
+                            props(
+                                    out,
+                                    front.apiEndpoint(),
+                                    Map.of(
+                                            "SampleEvery",
+                                            "100",
+                                            "AsyncTimeoutSeconds",
+                                            "3",
+                                            "AsyncCapacity",
+                                            "1",
+                                            "MaxRetries",
+                                            "2",
+                                            "RetryBaseMillis",
+                                            "50",
+                                            "RetryMaxBackoffMillis",
+                                            "200",
+                                            "Parallelism",
+                                            "1")),
+                            "taxi-fare-enrich-it-b");
+            awaitWhileRunning(
+                    job,
+                    Duration.ofSeconds(120),
+                    () ->
+                            OutputFiles.committed(out, "results").size() >= 20
+                                    && OutputFiles.committed(out, "errors").size() >= BAD_RECORDS,
                     "20 enriched rides and " + BAD_RECORDS + " bad records");
             Thread.sleep(2500);
             stop(job);
 
             Map<String, JsonNode> enriched = byTrip(OutputFiles.committed(out, "results"));
-            assertThat(enriched.keySet()).as("item 9: the rides with a slow attempt are retried and enriched too")
+            assertThat(enriched.keySet())
+                    .as("item 9: the rides with a slow attempt are retried and enriched too")
                     .isEqualTo(expected);
             enriched.forEach(TaxiFareEnrichIT::assertEnriched);
-            List<OutputFiles.Line> failed = OutputFiles.committed(out, "errors").stream()
-                    .filter(l -> l.json().has("kind")).toList();
+            List<OutputFiles.Line> failed =
+                    OutputFiles.committed(out, "errors").stream()
+                            .filter(l -> l.json().has("kind"))
+                            .toList();
             assertThat(failed).as("item 9: no ride timed out").isEmpty();
 
             JsonNode stats = front.stats();

@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 
 class TaxiRidesTest {
     /** A record exactly as the producer's taxi generator writes it. */
-    static final String RIDE = "{\"trip_id\":\"0000002a-0000000120\",\"vendor_id\":2,"
-            + "\"pickup_datetime\":\"2026-11-24T08:30:00.123Z\",\"dropoff_datetime\":\"2026-11-24T08:41:10.123Z\","
-            + "\"passenger_count\":3,\"pickup_longitude\":-73.981234,\"pickup_latitude\":40.751234,"
-            + "\"dropoff_longitude\":-73.950001,\"dropoff_latitude\":40.780002,\"trip_distance\":2.31,"
-            + "\"fare_amount\":14.36,\"payment_type\":\"CRD\"}";
+    static final String RIDE =
+            "{\"trip_id\":\"0000002a-0000000120\",\"vendor_id\":2,"
+                    + "\"pickup_datetime\":\"2026-11-24T08:30:00.123Z\",\"dropoff_datetime\":\"2026-11-24T08:41:10.123Z\","
+                    + "\"passenger_count\":3,\"pickup_longitude\":-73.981234,\"pickup_latitude\":40.751234,"
+                    + "\"dropoff_longitude\":-73.950001,\"dropoff_latitude\":40.780002,\"trip_distance\":2.31,"
+                    + "\"fare_amount\":14.36,\"payment_type\":\"CRD\"}";
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -24,18 +25,19 @@ class TaxiRidesTest {
     @Test
     void parsesTheGeneratorsRecord() throws Exception {
         TaxiRide r = TaxiRides.parse(bytes(RIDE + "\n"));
-        assertThat(r.tripId).isEqualTo("0000002a-0000000120");
-        assertThat(r.vendorId).isEqualTo(2);
-        assertThat(r.passengerCount).isEqualTo(3);
-        assertThat(r.pickupLongitude).isEqualTo(-73.981234);
-        assertThat(r.pickupLatitude).isEqualTo(40.751234);
-        assertThat(r.dropoffLongitude).isEqualTo(-73.950001);
-        assertThat(r.dropoffLatitude).isEqualTo(40.780002);
-        assertThat(r.tripDistance).isEqualTo(2.31);
-        assertThat(r.fareAmount).isEqualTo(14.36);
-        assertThat(r.paymentType).isEqualTo("CRD");
-        assertThat(r.pickupDatetime).isEqualTo("2026-11-24T08:30:00.123Z");
-        assertThat(r.pickupMillis).isEqualTo(Instant.parse("2026-11-24T08:30:00.123Z").toEpochMilli());
+        assertThat(r.getTripId()).isEqualTo("0000002a-0000000120");
+        assertThat(r.getVendorId()).isEqualTo(2);
+        assertThat(r.getPassengerCount()).isEqualTo(3);
+        assertThat(r.getPickupLongitude()).isEqualTo(-73.981234);
+        assertThat(r.getPickupLatitude()).isEqualTo(40.751234);
+        assertThat(r.getDropoffLongitude()).isEqualTo(-73.950001);
+        assertThat(r.getDropoffLatitude()).isEqualTo(40.780002);
+        assertThat(r.getTripDistance()).isEqualTo(2.31);
+        assertThat(r.getFareAmount()).isEqualTo(14.36);
+        assertThat(r.getPaymentType()).isEqualTo("CRD");
+        assertThat(r.getPickupDatetime()).isEqualTo("2026-11-24T08:30:00.123Z");
+        assertThat(r.getPickupMillis())
+                .isEqualTo(Instant.parse("2026-11-24T08:30:00.123Z").toEpochMilli());
     }
 
     @Test
@@ -48,8 +50,13 @@ class TaxiRidesTest {
 
     @Test
     void acceptsAnOffsetAndConvertsItToUtc() throws Exception {
-        TaxiRide r = TaxiRides.parse(bytes(RIDE.replace("2026-11-24T08:30:00.123Z", "2026-11-24T09:30:00+01:00")));
-        assertThat(r.pickupMillis).isEqualTo(Instant.parse("2026-11-24T08:30:00Z").toEpochMilli());
+        TaxiRide r =
+                TaxiRides.parse(
+                        bytes(
+                                RIDE.replace(
+                                        "2026-11-24T08:30:00.123Z", "2026-11-24T09:30:00+01:00")));
+        assertThat(r.getPickupMillis())
+                .isEqualTo(Instant.parse("2026-11-24T08:30:00Z").toEpochMilli());
     }
 
     @Test
@@ -61,14 +68,27 @@ class TaxiRidesTest {
         assertRejected(RIDE + " {}", "not JSON");
         assertRejected(RIDE.replace("\"vendor_id\":2,", ""), "vendor_id: missing");
         assertRejected(RIDE.replace("\"vendor_id\":2", "\"vendor_id\":null"), "vendor_id: missing");
-        assertRejected(RIDE.replace("\"vendor_id\":2", "\"vendor_id\":\"2\""), "vendor_id: expected an integer");
-        assertRejected(RIDE.replace("\"passenger_count\":3", "\"passenger_count\":2.5"), "passenger_count");
-        assertRejected(RIDE.replace("\"passenger_count\":3", "\"passenger_count\":99999999999"), "passenger_count");
-        assertRejected(RIDE.replace("-73.981234", "\"-73.98\""), "pickup_longitude: expected a finite number");
-        assertRejected(RIDE.replace("\"0000002a-0000000120\"", "120"), "trip_id: expected a string");
+        assertRejected(
+                RIDE.replace("\"vendor_id\":2", "\"vendor_id\":\"2\""),
+                "vendor_id: expected an integer");
+        assertRejected(
+                RIDE.replace("\"passenger_count\":3", "\"passenger_count\":2.5"),
+                "passenger_count");
+        assertRejected(
+                RIDE.replace("\"passenger_count\":3", "\"passenger_count\":99999999999"),
+                "passenger_count");
+        assertRejected(
+                RIDE.replace("-73.981234", "\"-73.98\""),
+                "pickup_longitude: expected a finite number");
+        assertRejected(
+                RIDE.replace("\"0000002a-0000000120\"", "120"), "trip_id: expected a string");
         assertRejected(RIDE.replace("\"0000002a-0000000120\"", "\"  \""), "trip_id: empty");
-        assertRejected(RIDE.replace("2026-11-24T08:30:00.123Z", "yesterday"), "pickup_datetime: not an RFC 3339");
-        assertRejected(RIDE.replace("2026-11-24T08:41:10.123Z", "2026-11-24T08:41:10"), "dropoff_datetime");
+        assertRejected(
+                RIDE.replace("2026-11-24T08:30:00.123Z", "yesterday"),
+                "pickup_datetime: not an RFC 3339");
+        assertRejected(
+                RIDE.replace("2026-11-24T08:41:10.123Z", "2026-11-24T08:41:10"),
+                "dropoff_datetime");
         assertRejected(RIDE.replace("\"CRD\"", "true"), "payment_type: expected a string");
     }
 

@@ -24,25 +24,32 @@ class TripSamplerTest {
 
     @Test
     void keepsOneInNOfAProducerRun() {
-        long kept = IntStream.rangeClosed(1, 1000)
-                .mapToObj(i -> String.format("0000002a-%010d", i))
-                .filter(id -> TripSampler.keep(id, 20))
-                .count();
+        long kept =
+                IntStream.rangeClosed(1, 1000)
+                        .mapToObj(i -> String.format("0000002a-%010d", i))
+                        .filter(id -> TripSampler.keep(id, 20))
+                        .count();
         assertThat(kept).isEqualTo(50);
     }
 
     @Test
     void fallsBackToCrc32WithoutANumericSuffix() {
-        for (String id : new String[] {"ride-abc", "nodash", "trailing-", "x-12a", "\u00e9t\u00e9-\u0661"}) {
+        for (String id :
+                new String[] {"ride-abc", "nodash", "trailing-", "x-12a", "\u00e9t\u00e9-\u0661"}) {
             CRC32 crc = new CRC32();
             crc.update(id.getBytes(StandardCharsets.UTF_8));
             for (int n : new int[] {2, 3, 7, 20}) {
-                assertThat(TripSampler.keep(id, n)).as(id + " % " + n).isEqualTo(crc.getValue() % n == 0);
+                assertThat(TripSampler.keep(id, n))
+                        .as(id + " % " + n)
+                        .isEqualTo(crc.getValue() % n == 0);
             }
         }
         // About 1 in N of arbitrary ids, deterministically.
-        long kept = IntStream.range(0, 20_000).mapToObj(i -> "ride-" + Integer.toHexString(i * 7919) + "z")
-                .filter(id -> TripSampler.keep(id, 20)).count();
+        long kept =
+                IntStream.range(0, 20_000)
+                        .mapToObj(i -> "ride-" + Integer.toHexString(i * 7919) + "z")
+                        .filter(id -> TripSampler.keep(id, 20))
+                        .count();
         assertThat(kept).isBetween(850L, 1150L);
         assertThat(TripSampler.keep("ride-abc", 20)).isEqualTo(TripSampler.keep("ride-abc", 20));
     }

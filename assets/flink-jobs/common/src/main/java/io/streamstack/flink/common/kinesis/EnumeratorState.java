@@ -1,7 +1,5 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,8 +9,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
-/** The enumerator's checkpoint: shards handed out, shards waiting for their parents, shards finished. */
+/**
+ * The enumerator's checkpoint: shards handed out, shards waiting for their parents, shards
+ * finished.
+ */
 public final class EnumeratorState {
     final List<ShardSplit> assigned;
     final List<ShardSplit> pending;
@@ -62,7 +64,8 @@ public final class EnumeratorState {
             }
         }
 
-        private static void writeSplits(List<ShardSplit> splits, DataOutputStream out) throws IOException {
+        private static void writeSplits(List<ShardSplit> splits, DataOutputStream out)
+                throws IOException {
             out.writeInt(splits.size());
             for (ShardSplit s : splits) {
                 ShardSplitSerializer.write(s, out);

@@ -1,15 +1,5 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SourceOutput;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.source.reader.RecordEmitter;
-import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
-import org.apache.flink.util.Collector;
-
-import software.amazon.awssdk.services.kinesis.model.Record;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,12 +8,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.util.Collector;
+import software.amazon.awssdk.services.kinesis.model.Record;
 
 /**
  * The source reader: one fetcher thread polls the reader's shards; records are deserialized and the
- * position advanced on the task thread. A shard read to its end is reported to the enumerator (which then
- * assigns its children) and kept in the checkpoint as a finished split until the enumerator has
- * acknowledged it, so that no report is lost across a failure.
+ * position advanced on the task thread. A shard read to its end is reported to the enumerator
+ * (which then assigns its children) and kept in the checkpoint as a finished split until the
+ * enumerator has acknowledged it, so that no report is lost across a failure.
  */
 @SuppressWarnings("try") // SourceReaderBase.close() throws Exception: not ours to change
 final class KinesisSourceReader<T>
@@ -32,29 +30,57 @@ final class KinesisSourceReader<T>
     private final ShardMetrics metrics;
     private final KinesisDeserializationSchema<T> deserializer;
 
-    KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
+    KinesisSourceReader(
+            KinesisDeserializationSchema<T> deserializer,
+            String streamArn,
+            Configuration config,
             SourceReaderContext context) {
-        this(deserializer, streamArn, config, context,
+        this(
+                deserializer,
+                streamArn,
+                config,
+                context,
                 () -> new KinesisStreamProxy(KinesisSourceOptions.readerClient(streamArn, config)),
                 ShardSplitReader.Clock.SYSTEM);
     }
 
     /** With the Kinesis calls of {@code proxies} and the time of {@code clock} (tests). */
-    KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
-            SourceReaderContext context, Supplier<StreamProxy> proxies, ShardSplitReader.Clock clock) {
+    KinesisSourceReader(
+            KinesisDeserializationSchema<T> deserializer,
+            String streamArn,
+            Configuration config,
+            SourceReaderContext context,
+            Supplier<StreamProxy> proxies,
+            ShardSplitReader.Clock clock) {
         this(deserializer, streamArn, config, context, proxies, clock, new ShardMetrics[1]);
     }
 
-    private KinesisSourceReader(KinesisDeserializationSchema<T> deserializer, String streamArn, Configuration config,
-            SourceReaderContext context, Supplier<StreamProxy> proxies, ShardSplitReader.Clock clock,
+    private KinesisSourceReader(
+            KinesisDeserializationSchema<T> deserializer,
+            String streamArn,
+            Configuration config,
+            SourceReaderContext context,
+            Supplier<StreamProxy> proxies,
+            ShardSplitReader.Clock clock,
             ShardMetrics[] metrics) {
-        // The split reader is made by the fetcher after this constructor: it finds the metrics in the holder.
-        super(() -> new ShardSplitReader(proxies.get(), ShardSplitReader.Settings.from(config), clock,
-                        new SplittableRandom(), (shard, millis) -> metrics[0].millisBehindLatest(shard, millis)),
-                new Emitter<>(deserializer), config, context);
-        metrics[0] = new ShardMetrics(context.metricGroup()
-                .addGroup("KinesisStreamSource")
-                .addGroup("stream", KinesisSourceOptions.streamName(streamArn)));
+        // The split reader is made by the fetcher after this constructor: it finds the metrics in
+        // the holder.
+        super(
+                () ->
+                        new ShardSplitReader(
+                                proxies.get(),
+                                ShardSplitReader.Settings.from(config),
+                                clock,
+                                new SplittableRandom(),
+                                (shard, millis) -> metrics[0].millisBehindLatest(shard, millis)),
+                new Emitter<>(deserializer),
+                config,
+                context);
+        metrics[0] =
+                new ShardMetrics(
+                        context.metricGroup()
+                                .addGroup("KinesisStreamSource")
+                                .addGroup("stream", KinesisSourceOptions.streamName(streamArn)));
         this.metrics = metrics[0];
         this.deserializer = deserializer;
     }
@@ -102,7 +128,8 @@ final class KinesisSourceReader<T>
         }
         if (!finished.isEmpty()) {
             finishedUnacknowledged.putAll(finished);
-            context.sendSourceEventToCoordinator(new SourceEvents.SplitsFinished(finished.keySet()));
+            context.sendSourceEventToCoordinator(
+                    new SourceEvents.SplitsFinished(finished.keySet()));
         }
         if (!toRead.isEmpty()) {
             super.addSplits(toRead);
@@ -136,12 +163,15 @@ final class KinesisSourceReader<T>
         }
 
         @Override
-        public void emitRecord(Record record, SourceOutput<T> output, ShardSplitState state) throws Exception {
+        public void emitRecord(Record record, SourceOutput<T> output, ShardSplitState state)
+                throws Exception {
             collector.output = output;
-            collector.timestamp = record.approximateArrivalTimestamp() == null
-                    ? Long.MIN_VALUE
-                    : record.approximateArrivalTimestamp().toEpochMilli();
-            deserializer.deserialize(record, state.split().streamArn(), state.split().shardId(), collector);
+            collector.timestamp =
+                    record.approximateArrivalTimestamp() == null
+                            ? Long.MIN_VALUE
+                            : record.approximateArrivalTimestamp().toEpochMilli();
+            deserializer.deserialize(
+                    record, state.split().streamArn(), state.split().shardId(), collector);
             state.emitted(record.sequenceNumber());
         }
     }

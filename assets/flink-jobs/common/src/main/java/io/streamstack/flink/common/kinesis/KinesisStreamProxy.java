@@ -5,7 +5,10 @@ import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
-/** {@link StreamProxy} over the SDK's Kinesis client; closing it closes the client and its credentials. */
+/**
+ * {@link StreamProxy} over the SDK's Kinesis client; closing it closes the client and its
+ * credentials.
+ */
 final class KinesisStreamProxy implements StreamProxy {
     private final KinesisSourceOptions.Clients clients;
     private final KinesisClient kinesis;
@@ -17,7 +20,8 @@ final class KinesisStreamProxy implements StreamProxy {
 
     @Override
     public String getShardIterator(String streamArn, String shardId, StartingPosition position) {
-        GetShardIteratorRequest.Builder b = GetShardIteratorRequest.builder().streamARN(streamArn).shardId(shardId);
+        GetShardIteratorRequest.Builder b =
+                GetShardIteratorRequest.builder().streamARN(streamArn).shardId(shardId);
         return kinesis.getShardIterator(position.apply(b).build()).shardIterator();
     }
 

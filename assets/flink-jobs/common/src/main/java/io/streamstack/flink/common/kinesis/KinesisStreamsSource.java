@@ -1,5 +1,7 @@
 package io.streamstack.flink.common.kinesis;
 
+import java.util.Objects;
+import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -11,14 +13,11 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
-import java.util.Objects;
-import java.util.Properties;
-
 /**
- * A Kinesis Data Streams source with the polling reader (GetRecords), one split per shard, positions in
- * the checkpoints, and parents read before their children. It takes the Flink Kinesis connector's option
- * names ({@link KinesisSourceOptions}); it was written for this project because that connector is not to
- * be had from the package registry this project builds from.
+ * A Kinesis Data Streams source with the polling reader (GetRecords), one split per shard,
+ * positions in the checkpoints, and parents read before their children. It takes the Flink Kinesis
+ * connector's option names ({@link KinesisSourceOptions}); it was written for this project because
+ * that connector is not to be had from the package registry this project builds from.
  */
 public final class KinesisStreamsSource<T>
         implements Source<T, ShardSplit, EnumeratorState>, ResultTypeQueryable<T> {
@@ -28,7 +27,8 @@ public final class KinesisStreamsSource<T>
     private final Properties options;
     private final KinesisDeserializationSchema<T> deserializer;
 
-    private KinesisStreamsSource(String streamArn, Properties options, KinesisDeserializationSchema<T> deserializer) {
+    private KinesisStreamsSource(
+            String streamArn, Properties options, KinesisDeserializationSchema<T> deserializer) {
         this.streamArn = streamArn;
         this.options = options;
         this.deserializer = deserializer;
@@ -56,7 +56,8 @@ public final class KinesisStreamsSource<T>
     }
 
     @Override
-    public SplitEnumerator<ShardSplit, EnumeratorState> createEnumerator(SplitEnumeratorContext<ShardSplit> context) {
+    public SplitEnumerator<ShardSplit, EnumeratorState> createEnumerator(
+            SplitEnumeratorContext<ShardSplit> context) {
         return new ShardEnumerator(context, streamArn, configuration(), null);
     }
 
@@ -92,7 +93,9 @@ public final class KinesisStreamsSource<T>
             return this;
         }
 
-        /** Options under the names of {@link KinesisSourceOptions}; later calls add to earlier ones. */
+        /**
+         * Options under the names of {@link KinesisSourceOptions}; later calls add to earlier ones.
+         */
         public Builder<T> setSourceConfig(Properties config) {
             config.forEach((k, v) -> options.setProperty(String.valueOf(k), String.valueOf(v)));
             return this;

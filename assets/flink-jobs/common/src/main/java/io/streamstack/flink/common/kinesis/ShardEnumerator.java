@@ -1,18 +1,5 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.connector.source.SplitsAssignment;
-import org.apache.flink.configuration.Configuration;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
-import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
-import software.amazon.awssdk.services.kinesis.model.Shard;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,13 +8,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.configuration.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
+import software.amazon.awssdk.services.kinesis.model.Shard;
 
 /**
- * Lists the stream's shards every {@code source.shard.discovery.interval} and, once every reader has
- * registered, hands each shard to the reader with the fewest shards, once all of its parents still in the stream have been read to their
- * end (so that a key's records stay in order across a reshard, as the KCL does). Shards known at the first
- * start read from the initial position (LATEST becomes AT_TIMESTAMP of that moment); later shards from
- * TRIM_HORIZON.
+ * Lists the stream's shards every {@code source.shard.discovery.interval} and, once every reader
+ * has registered, hands each shard to the reader with the fewest shards, once all of its parents
+ * still in the stream have been read to their end (so that a key's records stay in order across a
+ * reshard, as the KCL does). Shards known at the first start read from the initial position (LATEST
+ * becomes AT_TIMESTAMP of that moment); later shards from TRIM_HORIZON.
  */
 final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorState> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardEnumerator.class);
@@ -51,13 +48,20 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
         List<Shard> list();
     }
 
-    ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, String streamArn, Configuration config,
+    ShardEnumerator(
+            SplitEnumeratorContext<ShardSplit> context,
+            String streamArn,
+            Configuration config,
             EnumeratorState restored) {
         this(context, streamArn, config, restored, null);
     }
 
-    ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, String streamArn, Configuration config,
-            EnumeratorState restored, ShardLister lister) {
+    ShardEnumerator(
+            SplitEnumeratorContext<ShardSplit> context,
+            String streamArn,
+            Configuration config,
+            EnumeratorState restored,
+            ShardLister lister) {
         this.lister = lister;
         this.context = context;
         this.streamArn = streamArn;
@@ -84,9 +88,10 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
         List<Shard> shards = new ArrayList<>();
         String token = null;
         do {
-            ListShardsRequest request = token == null
-                    ? ListShardsRequest.builder().streamARN(streamArn).build()
-                    : ListShardsRequest.builder().nextToken(token).build();
+            ListShardsRequest request =
+                    token == null
+                            ? ListShardsRequest.builder().streamARN(streamArn).build()
+                            : ListShardsRequest.builder().nextToken(token).build();
             ListShardsResponse response = clients.kinesis.listShards(request);
             shards.addAll(response.shards());
             token = response.nextToken();
@@ -100,7 +105,11 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
             if (!firstDiscoveryDone || discoveryFailures >= MAX_DISCOVERY_FAILURES) {
                 throw new IllegalStateException("cannot list the shards of " + streamArn, error);
             }
-            LOG.warn("Listing the shards of {} failed ({} in a row): {}", streamArn, discoveryFailures, error.toString());
+            LOG.warn(
+                    "Listing the shards of {} failed ({} in a row): {}",
+                    streamArn,
+                    discoveryFailures,
+                    error.toString());
             return;
         }
         discoveryFailures = 0;
@@ -137,7 +146,10 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
 
     private boolean ready(ShardSplit split) {
         for (String parent : split.parentShardIds()) {
-            boolean present = listed.contains(parent) || assigned.containsKey(parent) || pending.containsKey(parent);
+            boolean present =
+                    listed.contains(parent)
+                            || assigned.containsKey(parent)
+                            || pending.containsKey(parent);
             if (present && !finished.contains(parent)) {
                 return false;
             }
@@ -148,7 +160,9 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
     private void assignPending() {
         Set<Integer> readers = context.registeredReaders().keySet();
         // Wait for every reader, or the first to register would get every shard.
-        if (readers.isEmpty() || readers.size() < context.currentParallelism() || pending.isEmpty()) {
+        if (readers.isEmpty()
+                || readers.size() < context.currentParallelism()
+                || pending.isEmpty()) {
             return;
         }
         Map<Integer, Integer> load = new HashMap<>();
@@ -159,10 +173,14 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
             if (!ready(split)) {
                 continue;
             }
-            int reader = readers.stream()
-                    .min((a, b) -> load.get(a).equals(load.get(b)) ? Integer.compare(a, b)
-                            : Integer.compare(load.get(a), load.get(b)))
-                    .orElseThrow();
+            int reader =
+                    readers.stream()
+                            .min(
+                                    (a, b) ->
+                                            load.get(a).equals(load.get(b))
+                                                    ? Integer.compare(a, b)
+                                                    : Integer.compare(load.get(a), load.get(b)))
+                            .orElseThrow();
             load.merge(reader, 1, Integer::sum);
             assignment.computeIfAbsent(reader, r -> new ArrayList<>()).add(split);
             pending.remove(split.shardId());
@@ -209,14 +227,16 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, EnumeratorSta
                 owner.remove(id);
             }
             context.sendEventToSourceReader(subtaskId, new SourceEvents.FinishedAck(ids));
-            // Their children may be waiting: look at the stream now rather than at the next interval.
+            // Their children may be waiting: look at the stream now rather than at the next
+            // interval.
             context.callAsync(lister::list, this::onShards);
         }
     }
 
     @Override
     public EnumeratorState snapshotState(long checkpointId) {
-        return new EnumeratorState(new ArrayList<>(assigned.values()), new ArrayList<>(pending.values()), finished);
+        return new EnumeratorState(
+                new ArrayList<>(assigned.values()), new ArrayList<>(pending.values()), finished);
     }
 
     @Override

@@ -1,9 +1,8 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.api.connector.source.SourceSplit;
-
 import java.util.List;
 import java.util.Objects;
+import org.apache.flink.api.connector.source.SourceSplit;
 
 /**
  * One shard of the stream and where to read it from. A {@code finished} split only tells the
@@ -16,8 +15,12 @@ public final class ShardSplit implements SourceSplit {
     private final StartingPosition startingPosition;
     private final boolean finished;
 
-    public ShardSplit(String streamArn, String shardId, List<String> parentShardIds,
-            StartingPosition startingPosition, boolean finished) {
+    public ShardSplit(
+            String streamArn,
+            String shardId,
+            List<String> parentShardIds,
+            StartingPosition startingPosition,
+            boolean finished) {
         this.streamArn = Objects.requireNonNull(streamArn);
         this.shardId = Objects.requireNonNull(shardId);
         this.parentShardIds = List.copyOf(parentShardIds);
@@ -64,8 +67,11 @@ public final class ShardSplit implements SourceSplit {
             return false;
         }
         ShardSplit s = (ShardSplit) o;
-        return finished == s.finished && streamArn.equals(s.streamArn) && shardId.equals(s.shardId)
-                && parentShardIds.equals(s.parentShardIds) && startingPosition.equals(s.startingPosition);
+        return finished == s.finished
+                && streamArn.equals(s.streamArn)
+                && shardId.equals(s.shardId)
+                && parentShardIds.equals(s.parentShardIds)
+                && startingPosition.equals(s.startingPosition);
     }
 
     @Override
@@ -75,6 +81,11 @@ public final class ShardSplit implements SourceSplit {
 
     @Override
     public String toString() {
-        return "ShardSplit{" + shardId + " from " + startingPosition + (finished ? ", finished" : "") + "}";
+        return "ShardSplit{"
+                + shardId
+                + " from "
+                + startingPosition
+                + (finished ? ", finished" : "")
+                + "}";
     }
 }

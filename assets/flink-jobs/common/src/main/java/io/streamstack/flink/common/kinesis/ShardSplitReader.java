@@ -1,20 +1,5 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.Record;
-import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -26,30 +11,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
 /**
  * Polls GetRecords for its shards in turn (the fetcher thread), within the Kinesis read limits:
  *
  * <ul>
- *   <li>a shard's next GetRecords call starts at least {@code source.shard.get-records.interval} (200 ms)
- *       after the previous call <em>returned</em>: AWS allows 5 reads per second per shard, shared by every
- *       consumer of the stream, and counting from the answer keeps the calls 200 ms apart when they reach
- *       the service too, however long each took on the way;
- *   <li>after an answer of B bytes, the shard waits at least B / 2 MiB/s (the per-shard read rate: after a
- *       10 MB answer AWS throttles the shard's reads for about 5 s), and after an empty answer {@code
- *       source.reader.empty-records-fetch-interval};
- *   <li>on errors a retry can fix (ProvisionedThroughputExceeded, KMS throttling, 5xx, network) the iterator
- *       is kept and the shard backs off exponentially with jitter ({@code source.shard.get-records.backoff.base}
- *       up to {@code .backoff.max}); the job fails only when a shard has failed without a break for {@code
- *       source.shard.get-records.failure-budget} (a time, not a count);
+ *   <li>a shard's next GetRecords call starts at least {@code source.shard.get-records.interval}
+ *       (200 ms) after the previous call <em>returned</em>: AWS allows 5 reads per second per
+ *       shard, shared by every consumer of the stream, and counting from the answer keeps the calls
+ *       200 ms apart when they reach the service too, however long each took on the way;
+ *   <li>after an answer of B bytes, the shard waits at least B / 2 MiB/s (the per-shard read rate:
+ *       after a 10 MB answer AWS throttles the shard's reads for about 5 s), and after an empty
+ *       answer {@code source.reader.empty-records-fetch-interval};
+ *   <li>on errors a retry can fix (ProvisionedThroughputExceeded, KMS throttling, 5xx, network) the
+ *       iterator is kept and the shard backs off exponentially with jitter ({@code
+ *       source.shard.get-records.backoff.base} up to {@code .backoff.max}); the job fails only when
+ *       a shard has failed without a break for {@code source.shard.get-records.failure-budget} (a
+ *       time, not a count);
  *   <li>an expired iterator is renewed after the last record read (never counted as a failure);
- *   <li>errors no retry can fix (access denied, KMS key not usable, invalid request, a deleted stream) fail the
- *       job at once, naming the cause;
- *   <li>a shard whose answer has no next iterator is closed and read to its end: its split is finished.
+ *   <li>errors no retry can fix (access denied, KMS key not usable, invalid request, a deleted
+ *       stream) fail the job at once, naming the cause;
+ *   <li>a shard whose answer has no next iterator is closed and read to its end: its split is
+ *       finished.
  * </ul>
  *
- * The Kinesis calls go through a {@link StreamProxy}, and time through a {@link Clock}, so that this is
- * unit-tested with a fake proxy on a simulated clock ({@code ShardSplitReaderTest}).
+ * The Kinesis calls go through a {@link StreamProxy}, and time through a {@link Clock}, so that
+ * this is unit-tested with a fake proxy on a simulated clock ({@code ShardSplitReaderTest}).
  */
 final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardSplitReader.class);
@@ -58,37 +57,48 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
     static final long SHARD_READ_BYTES_PER_SECOND = 2L * 1024 * 1024;
 
     /** Error codes that no retry fixes: the job fails at once with the reason. */
-    private static final Map<String, String> UNRECOVERABLE = Map.of(
-            "AccessDeniedException", "access denied: the application's role may not read this stream "
-                    + "(kinesis:GetRecords and kinesis:GetShardIterator on the stream ARN)",
-            "KMSAccessDeniedException", "the stream is encrypted with a KMS key the application's role may not "
-                    + "use (kms:Decrypt on the key)",
-            "KMSDisabledException", "the stream's KMS key is disabled",
-            "KMSInvalidStateException", "the stream's KMS key is not usable (disabled or pending deletion)",
-            "KMSNotFoundException", "the stream's KMS key does not exist",
-            "KMSOptInRequired", "the account is not subscribed to KMS",
-            "InvalidArgumentException", "Kinesis refused the request as invalid (check InputStreamArn)",
-            "ValidationException", "Kinesis refused the request as invalid (check InputStreamArn)",
-            "UnrecognizedClientException", "the credentials are not valid (unknown access key)");
+    private static final Map<String, String> UNRECOVERABLE =
+            Map.of(
+                    "AccessDeniedException",
+                            "access denied: the application's role may not read this stream "
+                                    + "(kinesis:GetRecords and kinesis:GetShardIterator on the stream ARN)",
+                    "KMSAccessDeniedException",
+                            "the stream is encrypted with a KMS key the application's role may not "
+                                    + "use (kms:Decrypt on the key)",
+                    "KMSDisabledException", "the stream's KMS key is disabled",
+                    "KMSInvalidStateException",
+                            "the stream's KMS key is not usable (disabled or pending deletion)",
+                    "KMSNotFoundException", "the stream's KMS key does not exist",
+                    "KMSOptInRequired", "the account is not subscribed to KMS",
+                    "InvalidArgumentException",
+                            "Kinesis refused the request as invalid (check InputStreamArn)",
+                    "ValidationException",
+                            "Kinesis refused the request as invalid (check InputStreamArn)",
+                    "UnrecognizedClientException",
+                            "the credentials are not valid (unknown access key)");
 
     /** Time for the reader: the system's, or a simulated one in tests. */
     interface Clock {
         long nowMillis();
 
-        /** Waits up to {@code millis}, less when {@code monitor} is notified; called holding monitor's lock. */
+        /**
+         * Waits up to {@code millis}, less when {@code monitor} is notified; called holding
+         * monitor's lock.
+         */
         void waitOn(Object monitor, long millis) throws InterruptedException;
 
-        Clock SYSTEM = new Clock() {
-            @Override
-            public long nowMillis() {
-                return System.currentTimeMillis();
-            }
+        Clock SYSTEM =
+                new Clock() {
+                    @Override
+                    public long nowMillis() {
+                        return System.currentTimeMillis();
+                    }
 
-            @Override
-            public void waitOn(Object monitor, long millis) throws InterruptedException {
-                monitor.wait(millis);
-            }
-        };
+                    @Override
+                    public void waitOn(Object monitor, long millis) throws InterruptedException {
+                        monitor.wait(millis);
+                    }
+                };
     }
 
     /** The reader's settings, from the source's options. */
@@ -100,8 +110,13 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         final long backoffBaseMillis;
         final long backoffMaxMillis;
 
-        Settings(int maxRecords, long intervalMillis, long emptyIntervalMillis, long failureBudgetMillis,
-                long backoffBaseMillis, long backoffMaxMillis) {
+        Settings(
+                int maxRecords,
+                long intervalMillis,
+                long emptyIntervalMillis,
+                long failureBudgetMillis,
+                long backoffBaseMillis,
+                long backoffMaxMillis) {
             this.maxRecords = maxRecords;
             this.intervalMillis = intervalMillis;
             this.emptyIntervalMillis = emptyIntervalMillis;
@@ -111,7 +126,8 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         }
 
         static Settings from(Configuration c) {
-            return new Settings(c.get(KinesisSourceOptions.GET_RECORDS_MAX),
+            return new Settings(
+                    c.get(KinesisSourceOptions.GET_RECORDS_MAX),
                     c.get(KinesisSourceOptions.GET_RECORDS_INTERVAL).toMillis(),
                     c.get(KinesisSourceOptions.EMPTY_RECORDS_FETCH_INTERVAL).toMillis(),
                     c.get(KinesisSourceOptions.GET_RECORDS_FAILURE_BUDGET).toMillis(),
@@ -135,7 +151,12 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
     private final Object wake = new Object();
     private boolean woken;
 
-    ShardSplitReader(StreamProxy proxy, Settings settings, Clock clock, RandomGenerator random, ShardListener listener) {
+    ShardSplitReader(
+            StreamProxy proxy,
+            Settings settings,
+            Clock clock,
+            RandomGenerator random,
+            ShardListener listener) {
         this.proxy = proxy;
         this.settings = settings;
         this.clock = clock;
@@ -202,13 +223,18 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         return new Batch(records, shardId, finished);
     }
 
-    private RecordsWithSplitIds<Record> onError(ShardReadState s, SdkException e) throws IOException {
+    private RecordsWithSplitIds<Record> onError(ShardReadState s, SdkException e)
+            throws IOException {
         String shardId = s.split.shardId();
         String code = errorCode(e);
         long now = clock.nowMillis();
         if (e instanceof ExpiredIteratorException || "ExpiredIteratorException".equals(code)) {
-            LOG.info("Shard iterator of {} expired; renewing it after {}", shardId,
-                    s.lastReadSequenceNumber == null ? s.split.startingPosition() : s.lastReadSequenceNumber);
+            LOG.info(
+                    "Shard iterator of {} expired; renewing it after {}",
+                    shardId,
+                    s.lastReadSequenceNumber == null
+                            ? s.split.startingPosition()
+                            : s.lastReadSequenceNumber);
             s.iterator = null;
             s.nextFetchAt = now + settings.intervalMillis;
             shards.addLast(s);
@@ -223,19 +249,36 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
                 streamExists = null;
             }
             if (Boolean.FALSE.equals(streamExists)) {
-                throw new IOException("Kinesis stream " + s.split.streamArn() + " does not exist (ResourceNotFound "
-                        + "reading " + shardId + "): was it deleted? A retry cannot fix this", e);
+                throw new IOException(
+                        "Kinesis stream "
+                                + s.split.streamArn()
+                                + " does not exist (ResourceNotFound "
+                                + "reading "
+                                + shardId
+                                + "): was it deleted? A retry cannot fix this",
+                        e);
             }
             if (Boolean.TRUE.equals(streamExists)) {
-                LOG.warn("Shard {} is no longer in the stream (its records expired): it is finished ({})", shardId,
+                LOG.warn(
+                        "Shard {} is no longer in the stream (its records expired): it is finished ({})",
+                        shardId,
                         e.getMessage());
                 return new Batch(Collections.emptyList(), shardId, true);
             }
         }
         String reason = UNRECOVERABLE.get(code);
         if (reason != null) {
-            throw new IOException("cannot read " + shardId + " of " + s.split.streamArn() + ": " + code + ": " + reason
-                    + ". A retry cannot fix this; the job stops", e);
+            throw new IOException(
+                    "cannot read "
+                            + shardId
+                            + " of "
+                            + s.split.streamArn()
+                            + ": "
+                            + code
+                            + ": "
+                            + reason
+                            + ". A retry cannot fix this; the job stops",
+                    e);
         }
         s.failures++;
         if (s.failingSince < 0) {
@@ -243,13 +286,28 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
         }
         long failingFor = now - s.failingSince;
         if (failingFor >= settings.failureBudgetMillis) {
-            throw new IOException("GetRecords on " + shardId + " has failed for " + failingFor / 1000 + " s without a "
-                    + "break (" + s.failures + " calls; source.shard.get-records.failure-budget is "
-                    + settings.failureBudgetMillis / 1000 + " s); last error: " + e, e);
+            throw new IOException(
+                    "GetRecords on "
+                            + shardId
+                            + " has failed for "
+                            + failingFor / 1000
+                            + " s without a "
+                            + "break ("
+                            + s.failures
+                            + " calls; source.shard.get-records.failure-budget is "
+                            + settings.failureBudgetMillis / 1000
+                            + " s); last error: "
+                            + e,
+                    e);
         }
         long backoff = Math.max(backoffMillis(s.failures), settings.intervalMillis);
-        LOG.warn("GetRecords on {} failed ({} in a row, for {} ms), retrying in {} ms with the same iterator: {}",
-                shardId, s.failures, failingFor, backoff, e.toString());
+        LOG.warn(
+                "GetRecords on {} failed ({} in a row, for {} ms), retrying in {} ms with the same iterator: {}",
+                shardId,
+                s.failures,
+                failingFor,
+                backoff,
+                e.toString());
         s.nextFetchAt = now + backoff;
         shards.addLast(s);
         return Batch.EMPTY;
@@ -264,7 +322,8 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
     }
 
     private static String errorCode(SdkException e) {
-        if (e instanceof AwsServiceException && ((AwsServiceException) e).awsErrorDetails() != null) {
+        if (e instanceof AwsServiceException
+                && ((AwsServiceException) e).awsErrorDetails() != null) {
             String code = ((AwsServiceException) e).awsErrorDetails().errorCode();
             return code == null ? "" : code;
         }
@@ -324,7 +383,8 @@ final class ShardSplitReader implements SplitReader<Record, ShardSplit> {
     }
 
     @Override
-    public void pauseOrResumeSplits(Collection<ShardSplit> toPause, Collection<ShardSplit> toResume) {
+    public void pauseOrResumeSplits(
+            Collection<ShardSplit> toPause, Collection<ShardSplit> toResume) {
         toPause.forEach(s -> paused.add(s.splitId()));
         toResume.forEach(s -> paused.remove(s.splitId()));
     }

@@ -1,7 +1,5 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -10,6 +8,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /** Version 1: stream ARN, shard id, parents, position kind and value, finished flag. */
 public final class ShardSplitSerializer implements SimpleVersionedSerializer<ShardSplit> {
@@ -80,7 +79,9 @@ public final class ShardSplitSerializer implements SimpleVersionedSerializer<Sha
                 pos = StartingPosition.latest();
                 break;
             case AT_TIMESTAMP:
-                pos = StartingPosition.atTimestamp(Instant.ofEpochSecond(in.readLong(), in.readInt()));
+                pos =
+                        StartingPosition.atTimestamp(
+                                Instant.ofEpochSecond(in.readLong(), in.readInt()));
                 break;
             case AFTER_SEQUENCE_NUMBER:
                 pos = StartingPosition.afterSequenceNumber(in.readUTF());

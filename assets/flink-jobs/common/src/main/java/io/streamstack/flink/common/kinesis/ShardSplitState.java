@@ -1,6 +1,8 @@
 package io.streamstack.flink.common.kinesis;
 
-/** A split being read: the last sequence number handed downstream. Used by the reader thread only. */
+/**
+ * A split being read: the last sequence number handed downstream. Used by the reader thread only.
+ */
 final class ShardSplitState {
     private final ShardSplit split;
     private String lastEmittedSequenceNumber;
@@ -21,6 +23,7 @@ final class ShardSplitState {
     ShardSplit toSplit() {
         return lastEmittedSequenceNumber == null
                 ? split
-                : split.withPosition(StartingPosition.afterSequenceNumber(lastEmittedSequenceNumber));
+                : split.withPosition(
+                        StartingPosition.afterSequenceNumber(lastEmittedSequenceNumber));
     }
 }

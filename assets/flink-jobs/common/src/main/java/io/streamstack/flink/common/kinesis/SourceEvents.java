@@ -1,8 +1,7 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.api.connector.source.SourceEvent;
-
 import java.util.Set;
+import org.apache.flink.api.connector.source.SourceEvent;
 
 /** The events between the readers and the enumerator. */
 final class SourceEvents {

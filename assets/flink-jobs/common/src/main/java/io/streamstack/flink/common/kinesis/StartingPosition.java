@@ -1,11 +1,10 @@
 package io.streamstack.flink.common.kinesis;
 
-import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
-
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 /** Where a shard's reading starts. */
 public final class StartingPosition implements Serializable {
@@ -79,7 +78,9 @@ public final class StartingPosition implements Serializable {
             return false;
         }
         StartingPosition p = (StartingPosition) o;
-        return kind == p.kind && Objects.equals(sequenceNumber, p.sequenceNumber) && Objects.equals(timestamp, p.timestamp);
+        return kind == p.kind
+                && Objects.equals(sequenceNumber, p.sequenceNumber)
+                && Objects.equals(timestamp, p.timestamp);
     }
 
     @Override

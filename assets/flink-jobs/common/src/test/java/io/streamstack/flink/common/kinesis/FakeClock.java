@@ -1,6 +1,9 @@
 package io.streamstack.flink.common.kinesis;
 
-/** A simulated clock: waiting moves time on at once, so the reader's pacing is tested without sleeping. */
+/**
+ * A simulated clock: waiting moves time on at once, so the reader's pacing is tested without
+ * sleeping.
+ */
 final class FakeClock implements ShardSplitReader.Clock {
     long now;
 

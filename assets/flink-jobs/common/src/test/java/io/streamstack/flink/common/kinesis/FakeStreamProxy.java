@@ -1,5 +1,11 @@
 package io.streamstack.flink.common.kinesis;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
@@ -9,17 +15,11 @@ import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceed
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-
 /**
- * A simulated Kinesis stream for the reader's unit tests, on a {@link FakeClock}: each shard holds records
- * (appended by the test, or produced at a fixed rate as time passes), iterators are positions, and a test can
- * script the answer of any GetRecords call (an exception) or close a shard. Every call is logged with its time.
+ * A simulated Kinesis stream for the reader's unit tests, on a {@link FakeClock}: each shard holds
+ * records (appended by the test, or produced at a fixed rate as time passes), iterators are
+ * positions, and a test can script the answer of any GetRecords call (an exception) or close a
+ * shard. Every call is logged with its time.
  */
 final class FakeStreamProxy implements StreamProxy {
     static final String ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/fake";
@@ -28,12 +28,16 @@ final class FakeStreamProxy implements StreamProxy {
     static final class Shard {
         final String id;
         final List<Record> records = new ArrayList<>();
+
         /** Records produced per second as time passes (0: only what the test appends). */
         double ratePerSecond;
+
         int recordBytes = 100;
         long producingSince;
+
         /** No more records after the ones held, and no next iterator once they are read. */
         boolean closed;
+
         final List<Long> getRecordsCalls = new ArrayList<>();
         final List<String> iteratorsUsed = new ArrayList<>();
         final List<StartingPosition> iteratorRequests = new ArrayList<>();
@@ -60,15 +64,21 @@ final class FakeStreamProxy implements StreamProxy {
 
     final FakeClock clock;
     final Map<String, Shard> shards = new LinkedHashMap<>();
+
     /** Decides the fate of a GetRecords call: an exception to throw, or null to answer. */
     Function<Shard, RuntimeException> fault = s -> null;
+
     boolean streamExists = true;
+
     /** Thrown by DescribeStreamSummary when set. */
     RuntimeException streamExistsError;
+
     int getShardIteratorCalls;
     boolean closed;
+
     /** Iterators older than this are expired (Kinesis: 5 minutes). */
     long iteratorLifetimeMillis = 300_000;
+
     private int iteratorCounter;
     private final Map<String, long[]> iterators = new LinkedHashMap<>();
 
@@ -101,7 +111,9 @@ final class FakeStreamProxy implements StreamProxy {
         getShardIteratorCalls++;
         Shard s = shards.get(shardId);
         if (s == null) {
-            throw ResourceNotFoundException.builder().message("Shard " + shardId + " not found").build();
+            throw ResourceNotFoundException.builder()
+                    .message("Shard " + shardId + " not found")
+                    .build();
         }
         s.iteratorRequests.add(position);
         produce(s);
@@ -157,12 +169,18 @@ final class FakeStreamProxy implements StreamProxy {
     }
 
     static ProvisionedThroughputExceededException throttled() {
-        return ProvisionedThroughputExceededException.builder().message("Rate exceeded for shard").build();
+        return ProvisionedThroughputExceededException.builder()
+                .message("Rate exceeded for shard")
+                .build();
     }
 
     /** A service error with only its code, as the SDK builds one for a code it has no class for. */
     static AwsServiceException serviceError(String code) {
-        return AwsServiceException.builder().message(code + " (injected)").statusCode(400)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("injected").build()).build();
+        return AwsServiceException.builder()
+                .message(code + " (injected)")
+                .statusCode(400)
+                .awsErrorDetails(
+                        AwsErrorDetails.builder().errorCode(code).errorMessage("injected").build())
+                .build();
     }
 }

@@ -1,19 +1,20 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.configuration.Configuration;
-import org.junit.jupiter.api.Test;
-
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
-
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Issue 19, defect 4: options that would be accepted and ignored are refused at job start, with one line. */
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+
+/**
+ * Issue 19, defect 4: options that would be accepted and ignored are refused at job start, with one
+ * line.
+ */
 class KinesisSourceOptionsTest {
     static final String ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders";
 
@@ -36,77 +37,134 @@ class KinesisSourceOptionsTest {
         refused(Map.of("source.reader.type", "EFO"), "source.reader.type", "EFO", "POLLING");
         refused(Map.of("source.efo.consumer.name", "c1"), "source.efo.consumer.name");
         refused(Map.of("source.efo.lifecycle", "SELF_MANAGED"), "source.efo.lifecycle");
-        assertThatCode(() -> KinesisSourceOptions.validate(ARN, conf(Map.of("source.reader.type", "POLLING"))))
+        assertThatCode(
+                        () ->
+                                KinesisSourceOptions.validate(
+                                        ARN, conf(Map.of("source.reader.type", "POLLING"))))
                 .doesNotThrowAnyException();
     }
 
     @Test
     void unknownAwsAndSourceKeysAreRefused() {
-        refused(Map.of("source.shard.get-records.intervall", "200 ms"), "source.shard.get-records.intervall",
+        refused(
+                Map.of("source.shard.get-records.intervall", "200 ms"),
+                "source.shard.get-records.intervall",
                 "source.shard.get-records.interval");
-        refused(Map.of("aws.credentials.provider.profile.name", "dev"), "aws.credentials.provider.profile.name");
+        refused(
+                Map.of("aws.credentials.provider.profile.name", "dev"),
+                "aws.credentials.provider.profile.name");
         refused(Map.of("aws.kinesis.endpoint", "http://x"), "aws.kinesis.endpoint");
         // Keys outside aws.* and source.* are the job's own properties, not the source's.
-        assertThatCode(() -> KinesisSourceOptions.validate(ARN, conf(Map.of("OutputPath", "s3://b"))))
+        assertThatCode(
+                        () ->
+                                KinesisSourceOptions.validate(
+                                        ARN, conf(Map.of("OutputPath", "s3://b"))))
                 .doesNotThrowAnyException();
     }
 
     @Test
     void aRegionThatContradictsTheStreamArnIsRefused() {
         refused(Map.of("aws.region", "us-east-1"), "aws.region", "us-east-1", "eu-west-1");
-        assertThat(KinesisSourceOptions.region(ARN, conf(Map.of("aws.region", "eu-west-1")))).isEqualTo(Region.EU_WEST_1);
+        assertThat(KinesisSourceOptions.region(ARN, conf(Map.of("aws.region", "eu-west-1"))))
+                .isEqualTo(Region.EU_WEST_1);
         assertThat(KinesisSourceOptions.region(ARN, conf(Map.of()))).isEqualTo(Region.EU_WEST_1);
     }
 
     @Test
     void readLimitsAreChecked() {
-        refused(Map.of("source.shard.get-records.interval", "50 ms"), "source.shard.get-records.interval", "200 ms");
-        refused(Map.of("source.shard.get-records.failure-budget", "0 s"), "source.shard.get-records.failure-budget");
-        refused(Map.of("source.shard.get-records.backoff.base", "soon"), "source.shard.get-records.backoff.base");
-        ShardSplitReader.Settings s = ShardSplitReader.Settings.from(conf(Map.of(
-                "source.shard.get-records.interval", "500 ms", "source.shard.get-records.failure-budget", "2 min")));
+        refused(
+                Map.of("source.shard.get-records.interval", "50 ms"),
+                "source.shard.get-records.interval",
+                "200 ms");
+        refused(
+                Map.of("source.shard.get-records.failure-budget", "0 s"),
+                "source.shard.get-records.failure-budget");
+        refused(
+                Map.of("source.shard.get-records.backoff.base", "soon"),
+                "source.shard.get-records.backoff.base");
+        ShardSplitReader.Settings s =
+                ShardSplitReader.Settings.from(
+                        conf(
+                                Map.of(
+                                        "source.shard.get-records.interval",
+                                        "500 ms",
+                                        "source.shard.get-records.failure-budget",
+                                        "2 min")));
         assertThat(s.intervalMillis).isEqualTo(500);
         assertThat(s.failureBudgetMillis).isEqualTo(120_000);
         ShardSplitReader.Settings d = ShardSplitReader.Settings.from(new Configuration());
-        assertThat(d.intervalMillis).as("at most 5 GetRecords per shard and second by default").isEqualTo(200);
+        assertThat(d.intervalMillis)
+                .as("at most 5 GetRecords per shard and second by default")
+                .isEqualTo(200);
     }
 
     @Test
     void accessKeysWithoutAProviderMeanBasic() {
-        Configuration c = conf(Map.of("aws.credentials.provider.basic.accesskeyid", "AKID",
-                "aws.credentials.provider.basic.secretkey", "SECRET"));
+        Configuration c =
+                conf(
+                        Map.of(
+                                "aws.credentials.provider.basic.accesskeyid",
+                                "AKID",
+                                "aws.credentials.provider.basic.secretkey",
+                                "SECRET"));
         KinesisSourceOptions.validate(ARN, c);
-        assertThat(KinesisSourceOptions.providerKind(c, "aws.credentials.provider")).isEqualTo("BASIC");
+        assertThat(KinesisSourceOptions.providerKind(c, "aws.credentials.provider"))
+                .isEqualTo("BASIC");
         try (KinesisSourceOptions.ClosingCredentials p =
                 KinesisSourceOptions.credentials(c, "aws.credentials.provider", Region.EU_WEST_1)) {
-            assertThat(p.provider()).as("defect 4: keys without a provider are BASIC")
+            assertThat(p.provider())
+                    .as("defect 4: keys without a provider are BASIC")
                     .isInstanceOf(StaticCredentialsProvider.class);
             assertThat(p.resolveCredentials().accessKeyId()).isEqualTo("AKID");
         }
         refused(Map.of("aws.credentials.provider.basic.accesskeyid", "AKID"), "basic.secretkey");
-        refused(Map.of("aws.credentials.provider", "AUTO", "aws.credentials.provider.basic.accesskeyid", "AKID"),
-                "aws.credentials.provider.basic.accesskeyid", "AUTO");
+        refused(
+                Map.of(
+                        "aws.credentials.provider",
+                        "AUTO",
+                        "aws.credentials.provider.basic.accesskeyid",
+                        "AKID"),
+                "aws.credentials.provider.basic.accesskeyid",
+                "AUTO");
         refused(Map.of("aws.credentials.provider", "PROFILE"), "AUTO, BASIC or ASSUME_ROLE");
     }
 
     @Test
     void assumeRoleNeedsARoleArnAndTakesTheConnectorsOptions() {
-        refused(Map.of("aws.credentials.provider", "ASSUME_ROLE"), "aws.credentials.provider.role.arn");
-        refused(Map.of("aws.credentials.provider", "ASSUME_ROLE", "aws.credentials.provider.role.arn", "my-role"),
+        refused(
+                Map.of("aws.credentials.provider", "ASSUME_ROLE"),
                 "aws.credentials.provider.role.arn");
-        refused(Map.of("aws.credentials.provider", "BASIC", "aws.credentials.provider.basic.accesskeyid", "A",
-                "aws.credentials.provider.basic.secretkey", "S",
-                "aws.credentials.provider.role.arn", "arn:aws:iam::123456789012:role/reader"),
+        refused(
+                Map.of(
+                        "aws.credentials.provider",
+                        "ASSUME_ROLE",
+                        "aws.credentials.provider.role.arn",
+                        "my-role"),
                 "aws.credentials.provider.role.arn");
-        Configuration c = conf(Map.of(
-                "aws.credentials.provider", "ASSUME_ROLE",
-                "aws.credentials.provider.role.arn", "arn:aws:iam::123456789012:role/reader",
-                "aws.credentials.provider.role.sessionName", "flink",
-                "aws.credentials.provider.role.externalId", "ext-1",
-                "aws.credentials.provider.role.stsEndpoint", "http://127.0.0.1:1",
-                "aws.credentials.provider.role.provider", "BASIC",
-                "aws.credentials.provider.role.provider.basic.accesskeyid", "AKID",
-                "aws.credentials.provider.role.provider.basic.secretkey", "SECRET"));
+        refused(
+                Map.of(
+                        "aws.credentials.provider",
+                        "BASIC",
+                        "aws.credentials.provider.basic.accesskeyid",
+                        "A",
+                        "aws.credentials.provider.basic.secretkey",
+                        "S",
+                        "aws.credentials.provider.role.arn",
+                        "arn:aws:iam::123456789012:role/reader"),
+                "aws.credentials.provider.role.arn");
+        Configuration c =
+                conf(
+                        Map.of(
+                                "aws.credentials.provider", "ASSUME_ROLE",
+                                "aws.credentials.provider.role.arn",
+                                        "arn:aws:iam::123456789012:role/reader",
+                                "aws.credentials.provider.role.sessionName", "flink",
+                                "aws.credentials.provider.role.externalId", "ext-1",
+                                "aws.credentials.provider.role.stsEndpoint", "http://127.0.0.1:1",
+                                "aws.credentials.provider.role.provider", "BASIC",
+                                "aws.credentials.provider.role.provider.basic.accesskeyid", "AKID",
+                                "aws.credentials.provider.role.provider.basic.secretkey",
+                                        "SECRET"));
         KinesisSourceOptions.validate(ARN, c);
         try (KinesisSourceOptions.ClosingCredentials p =
                 KinesisSourceOptions.credentials(c, "aws.credentials.provider", Region.EU_WEST_1)) {

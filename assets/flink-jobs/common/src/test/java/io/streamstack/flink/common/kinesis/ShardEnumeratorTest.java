@@ -1,14 +1,6 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.api.connector.source.ReaderInfo;
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.connector.source.SplitsAssignment;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.metrics.groups.SplitEnumeratorMetricGroup;
-import org.junit.jupiter.api.Test;
-
-import software.amazon.awssdk.services.kinesis.model.Shard;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,10 +11,19 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
+import org.apache.flink.api.connector.source.ReaderInfo;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.groups.SplitEnumeratorMetricGroup;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.kinesis.model.Shard;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** Shard discovery, balancing, parents before children, LATEST, failover and restore, without Kinesis. */
+/**
+ * Shard discovery, balancing, parents before children, LATEST, failover and restore, without
+ * Kinesis.
+ */
 class ShardEnumeratorTest {
     static final String ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
 
@@ -57,7 +58,13 @@ class ShardEnumeratorTest {
 
         Map<Integer, List<String>> shardsByReader() {
             Map<Integer, List<String>> m = new TreeMap<>();
-            assigned.forEach((r, splits) -> m.put(r, splits.stream().map(ShardSplit::shardId).collect(Collectors.toList())));
+            assigned.forEach(
+                    (r, splits) ->
+                            m.put(
+                                    r,
+                                    splits.stream()
+                                            .map(ShardSplit::shardId)
+                                            .collect(Collectors.toList())));
             return m;
         }
 
@@ -83,7 +90,11 @@ class ShardEnumeratorTest {
 
         @Override
         public void assignSplits(SplitsAssignment<ShardSplit> assignment) {
-            assignment.assignment().forEach((r, s) -> assigned.computeIfAbsent(r, x -> new ArrayList<>()).addAll(s));
+            assignment
+                    .assignment()
+                    .forEach(
+                            (r, s) ->
+                                    assigned.computeIfAbsent(r, x -> new ArrayList<>()).addAll(s));
         }
 
         @Override
@@ -97,7 +108,11 @@ class ShardEnumeratorTest {
         }
 
         @Override
-        public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler, long initialDelay, long period) {
+        public <T> void callAsync(
+                Callable<T> callable,
+                BiConsumer<T, Throwable> handler,
+                long initialDelay,
+                long period) {
             calls.add(0, () -> run(callable, handler));
         }
 
@@ -116,14 +131,24 @@ class ShardEnumeratorTest {
     }
 
     static Shard shard(String id, String parent, String adjacent) {
-        return Shard.builder().shardId(id).parentShardId(parent).adjacentParentShardId(adjacent).build();
+        return Shard.builder()
+                .shardId(id)
+                .parentShardId(parent)
+                .adjacentParentShardId(adjacent)
+                .build();
     }
 
     @Test
     void shardsAreSpreadAndChildrenWaitForTheirParents() throws Exception {
-        List<Shard> stream = new ArrayList<>(List.of(shard("s0", null, null), shard("s1", null, null), shard("s2", null, null)));
+        List<Shard> stream =
+                new ArrayList<>(
+                        List.of(
+                                shard("s0", null, null),
+                                shard("s1", null, null),
+                                shard("s2", null, null)));
         FakeContext ctx = new FakeContext(2);
-        ShardEnumerator e = new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> List.copyOf(stream));
+        ShardEnumerator e =
+                new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> List.copyOf(stream));
         e.start();
         ctx.discover();
         assertThat(ctx.assigned).isEmpty(); // no reader yet
@@ -132,35 +157,47 @@ class ShardEnumeratorTest {
         ctx.register(1);
         e.addReader(1);
         ctx.discover();
-        assertThat(ctx.shardsByReader()).isEqualTo(Map.of(0, List.of("s0", "s2"), 1, List.of("s1")));
-        assertThat(ctx.assigned.get(0).get(0).startingPosition()).isEqualTo(StartingPosition.trimHorizon());
+        assertThat(ctx.shardsByReader())
+                .isEqualTo(Map.of(0, List.of("s0", "s2"), 1, List.of("s1")));
+        assertThat(ctx.assigned.get(0).get(0).startingPosition())
+                .isEqualTo(StartingPosition.trimHorizon());
 
         // s0 and s1 merge into s3; s2 splits into s4 and s5.
         stream.add(shard("s3", "s0", "s1"));
         stream.add(shard("s4", "s2", null));
         stream.add(shard("s5", "s2", null));
         ctx.discover();
-        assertThat(ctx.shardsByReader()).isEqualTo(Map.of(0, List.of("s0", "s2"), 1, List.of("s1")));
+        assertThat(ctx.shardsByReader())
+                .isEqualTo(Map.of(0, List.of("s0", "s2"), 1, List.of("s1")));
 
         e.handleSourceEvent(0, new SourceEvents.SplitsFinished(Set.of("s0", "s2")));
         assertThat(ctx.events).singleElement().isInstanceOf(SourceEvents.FinishedAck.class);
         ctx.runExtraCalls();
         // s4 and s5 may go, to the reader with the fewest open shards; s3 still waits for s1.
-        assertThat(ctx.shardsByReader()).isEqualTo(Map.of(0, List.of("s0", "s2", "s4", "s5"), 1, List.of("s1")));
-        assertThat(ctx.assigned.get(0).get(2).startingPosition()).isEqualTo(StartingPosition.trimHorizon());
+        assertThat(ctx.shardsByReader())
+                .isEqualTo(Map.of(0, List.of("s0", "s2", "s4", "s5"), 1, List.of("s1")));
+        assertThat(ctx.assigned.get(0).get(2).startingPosition())
+                .isEqualTo(StartingPosition.trimHorizon());
 
         e.handleSourceEvent(1, new SourceEvents.SplitsFinished(Set.of("s1")));
         ctx.runExtraCalls();
-        assertThat(ctx.shardsByReader().values().stream().flatMap(List::stream)).contains("s3").hasSize(6);
+        assertThat(ctx.shardsByReader().values().stream().flatMap(List::stream))
+                .contains("s3")
+                .hasSize(6);
 
         // The checkpoint restores the same knowledge: nothing is handed out twice.
         EnumeratorState state = e.snapshotState(1);
         FakeContext ctx2 = new FakeContext(2);
         ctx2.register(0);
         ctx2.register(1);
-        ShardEnumerator restored = new ShardEnumerator(ctx2, ARN, new Configuration(),
-                new EnumeratorState.Serializer().deserialize(1, new EnumeratorState.Serializer().serialize(state)),
-                () -> List.copyOf(stream));
+        ShardEnumerator restored =
+                new ShardEnumerator(
+                        ctx2,
+                        ARN,
+                        new Configuration(),
+                        new EnumeratorState.Serializer()
+                                .deserialize(1, new EnumeratorState.Serializer().serialize(state)),
+                        () -> List.copyOf(stream));
         restored.start();
         ctx2.discover();
         assertThat(ctx2.assigned).isEmpty();
@@ -170,7 +207,13 @@ class ShardEnumeratorTest {
     void splitsAddedBackAfterAFailureAreAssignedAgain() {
         FakeContext ctx = new FakeContext(1);
         ctx.register(0);
-        ShardEnumerator e = new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> List.of(shard("s0", null, null)));
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        ARN,
+                        new Configuration(),
+                        null,
+                        () -> List.of(shard("s0", null, null)));
         e.start();
         ctx.discover();
         ShardSplit s0 = ctx.assigned.get(0).get(0);
@@ -198,10 +241,12 @@ class ShardEnumeratorTest {
         ctx.discover();
         StartingPosition p = ctx.assigned.get(0).get(0).startingPosition();
         assertThat(p.kind()).isEqualTo(StartingPosition.Kind.AT_TIMESTAMP);
-        assertThat(p.timestamp().toEpochMilli()).isBetween(before - 1000, System.currentTimeMillis());
+        assertThat(p.timestamp().toEpochMilli())
+                .isBetween(before - 1000, System.currentTimeMillis());
         stream.add(shard("s1", null, null));
         ctx.discover();
-        assertThat(ctx.assigned.get(0).get(1).startingPosition()).isEqualTo(StartingPosition.trimHorizon());
+        assertThat(ctx.assigned.get(0).get(1).startingPosition())
+                .isEqualTo(StartingPosition.trimHorizon());
     }
 
     @Test
@@ -209,7 +254,9 @@ class ShardEnumeratorTest {
         FakeContext ctx = new FakeContext(1);
         ctx.register(0);
         Map<String, Shard> stream = new HashMap<>(Map.of("s5", shard("s5", "s2", "s3")));
-        ShardEnumerator e = new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> List.copyOf(stream.values()));
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx, ARN, new Configuration(), null, () -> List.copyOf(stream.values()));
         e.start();
         ctx.discover();
         assertThat(ctx.shardsByReader()).isEqualTo(Map.of(0, List.of("s5")));
@@ -220,14 +267,21 @@ class ShardEnumeratorTest {
         FakeContext ctx = new FakeContext(1);
         ctx.register(0);
         boolean[] fail = {true};
-        ShardEnumerator e = new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> {
-            if (fail[0]) {
-                throw new IllegalStateException("no network");
-            }
-            return List.of(shard("s0", null, null));
-        });
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        ARN,
+                        new Configuration(),
+                        null,
+                        () -> {
+                            if (fail[0]) {
+                                throw new IllegalStateException("no network");
+                            }
+                            return List.of(shard("s0", null, null));
+                        });
         e.start();
-        org.assertj.core.api.Assertions.assertThatThrownBy(ctx::discover).hasMessageContaining("cannot list the shards");
+        org.assertj.core.api.Assertions.assertThatThrownBy(ctx::discover)
+                .hasMessageContaining("cannot list the shards");
         fail[0] = false;
         ctx.discover();
         fail[0] = true;

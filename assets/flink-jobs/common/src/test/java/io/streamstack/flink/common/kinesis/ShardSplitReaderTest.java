@@ -1,10 +1,7 @@
 package io.streamstack.flink.common.kinesis;
 
-import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
-import org.junit.jupiter.api.Test;
-
-import software.amazon.awssdk.services.kinesis.model.Record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,17 +9,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.kinesis.model.Record;
 
 /**
- * Issue 19, defect 3: the reader stays within the Kinesis read limits. Against {@link FakeStreamProxy} on a
- * {@link FakeClock}: every figure is a count of calls at simulated times, never a measured duration.
+ * Issue 19, defect 3: the reader stays within the Kinesis read limits. Against {@link
+ * FakeStreamProxy} on a {@link FakeClock}: every figure is a count of calls at simulated times,
+ * never a measured duration.
  */
 class ShardSplitReaderTest {
-    static final ShardSplitReader.Settings DEFAULTS = new ShardSplitReader.Settings(10_000, 200, 250, 300_000, 200,
-            10_000);
+    static final ShardSplitReader.Settings DEFAULTS =
+            new ShardSplitReader.Settings(10_000, 200, 250, 300_000, 200, 10_000);
 
     final FakeClock clock = new FakeClock();
     final FakeStreamProxy proxy = new FakeStreamProxy(clock);
@@ -31,11 +30,18 @@ class ShardSplitReaderTest {
     final Map<String, Long> lag = new HashMap<>();
 
     ShardSplitReader reader(ShardSplitReader.Settings settings, String... shards) {
-        ShardSplitReader r = new ShardSplitReader(proxy, settings, clock, new SplittableRandom(7), lag::put);
+        ShardSplitReader r =
+                new ShardSplitReader(proxy, settings, clock, new SplittableRandom(7), lag::put);
         List<ShardSplit> splits = new ArrayList<>();
         for (String id : shards) {
             proxy.shard(id);
-            splits.add(new ShardSplit(FakeStreamProxy.ARN, id, List.of(), StartingPosition.trimHorizon(), false));
+            splits.add(
+                    new ShardSplit(
+                            FakeStreamProxy.ARN,
+                            id,
+                            List.of(),
+                            StartingPosition.trimHorizon(),
+                            false));
         }
         r.handleSplitsChanges(new SplitsAddition<>(splits));
         return r;
@@ -85,9 +91,13 @@ class ShardSplitReaderTest {
         runUntil(r, 60_000);
         for (FakeStreamProxy.Shard s : proxy.shards.values()) {
             assertThat(maxCallsInAnySecond(s.getRecordsCalls))
-                    .as("defect 3: GetRecords calls of %s within one second under 1,000 records/s (AWS allows 5)", s.id)
+                    .as(
+                            "defect 3: GetRecords calls of %s within one second under 1,000 records/s (AWS allows 5)",
+                            s.id)
                     .isLessThanOrEqualTo(5);
-            assertThat(s.getRecordsCalls.size()).as("the shard keeps being read").isGreaterThan(250);
+            assertThat(s.getRecordsCalls.size())
+                    .as("the shard keeps being read")
+                    .isGreaterThan(250);
             List<String> got = read.get(s.id);
             assertThat(got).as("every record once, in order").isEqualTo(sequence(0, got.size()));
             assertThat(got.size()).as("the reader keeps up with the shard").isGreaterThan(59_000);
@@ -109,7 +119,10 @@ class ShardSplitReaderTest {
     void aLargeAnswerIsFollowedByAWaitProportionalToItsBytes() throws IOException {
         ShardSplitReader r = reader(DEFAULTS, "shardId-0");
         FakeStreamProxy.Shard s = proxy.shard("shardId-0");
-        s.append(10, 1024 * 1024); // one 10 MiB answer: AWS throttles the shard's reads for about 5 s after it
+        s.append(
+                10,
+                1024 * 1024); // one 10 MiB answer: AWS throttles the shard's reads for about 5 s
+        // after it
         s.append(5, 100);
         runUntil(r, 20_000);
         List<Long> calls = s.getRecordsCalls;
@@ -128,12 +141,16 @@ class ShardSplitReaderTest {
         proxy.fault = sh -> clock.now < 120_000 ? FakeStreamProxy.throttled() : null;
         runUntil(r, 180_000);
         assertThat(proxy.getShardIteratorCalls)
-                .as("defect 3: the iterator is kept on ProvisionedThroughputExceeded").isEqualTo(1);
+                .as("defect 3: the iterator is kept on ProvisionedThroughputExceeded")
+                .isEqualTo(1);
         long throttledCalls = s.getRecordsCalls.stream().filter(t -> t < 120_000).count();
-        assertThat(s.iteratorsUsed.subList(0, (int) throttledCalls)).as("every throttled retry with the same iterator")
+        assertThat(s.iteratorsUsed.subList(0, (int) throttledCalls))
+                .as("every throttled retry with the same iterator")
                 .containsOnly(s.iteratorsUsed.get(0));
         assertThat(throttledCalls).as("backed off, up to 10 s between retries").isBetween(12L, 40L);
-        assertThat(read.get("shardId-0")).as("no record lost or repeated").isEqualTo(sequence(0, 100));
+        assertThat(read.get("shardId-0"))
+                .as("no record lost or repeated")
+                .isEqualTo(sequence(0, 100));
     }
 
     @Test
@@ -146,7 +163,9 @@ class ShardSplitReaderTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("source.shard.get-records.failure-budget")
                 .hasMessageContaining("shardId-0");
-        assertThat(clock.now).as("failed once the 5 min budget was spent").isBetween(300_000L, 311_000L);
+        assertThat(clock.now)
+                .as("failed once the 5 min budget was spent")
+                .isBetween(300_000L, 311_000L);
     }
 
     @Test
@@ -154,15 +173,26 @@ class ShardSplitReaderTest {
         FakeStreamProxy.Shard s = proxy.shard("shardId-0");
         s.append(30, 100);
         proxy.iteratorLifetimeMillis = 1_000;
-        ShardSplitReader.Settings tenPerCall = new ShardSplitReader.Settings(10, 200, 250, 300_000, 200, 10_000);
-        ShardSplitReader r = new ShardSplitReader(proxy, tenPerCall, clock, new SplittableRandom(1), lag::put);
-        r.handleSplitsChanges(new SplitsAddition<>(List.of(
-                new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
+        ShardSplitReader.Settings tenPerCall =
+                new ShardSplitReader.Settings(10, 200, 250, 300_000, 200, 10_000);
+        ShardSplitReader r =
+                new ShardSplitReader(proxy, tenPerCall, clock, new SplittableRandom(1), lag::put);
+        r.handleSplitsChanges(
+                new SplitsAddition<>(
+                        List.of(
+                                new ShardSplit(
+                                        FakeStreamProxy.ARN,
+                                        "shardId-0",
+                                        List.of(),
+                                        StartingPosition.trimHorizon(),
+                                        false))));
         runUntil(r, 100);
-        // A pause longer than the iterator's life (the job was back-pressured) before the next read.
+        // A pause longer than the iterator's life (the job was back-pressured) before the next
+        // read.
         clock.now += 5_000;
         runUntil(r, 20_000);
-        assertThat(s.iteratorRequests).as("defect 3: renewed after the last record read")
+        assertThat(s.iteratorRequests)
+                .as("defect 3: renewed after the last record read")
                 .contains(StartingPosition.afterSequenceNumber("1009"));
         assertThat(read.get("shardId-0")).isEqualTo(sequence(0, 30));
     }
@@ -183,16 +213,31 @@ class ShardSplitReaderTest {
 
     @Test
     void errorsNoRetryFixesFailAtOnceNamingTheCause() throws IOException {
-        for (String code : List.of("AccessDeniedException", "KMSAccessDeniedException", "KMSDisabledException",
-                "KMSNotFoundException", "KMSInvalidStateException", "InvalidArgumentException")) {
+        for (String code :
+                List.of(
+                        "AccessDeniedException",
+                        "KMSAccessDeniedException",
+                        "KMSDisabledException",
+                        "KMSNotFoundException",
+                        "KMSInvalidStateException",
+                        "InvalidArgumentException")) {
             FakeClock c = new FakeClock();
             FakeStreamProxy p = new FakeStreamProxy(c);
             p.shard("shardId-0").append(3, 10);
             p.fault = sh -> FakeStreamProxy.serviceError(code);
-            ShardSplitReader r = new ShardSplitReader(p, DEFAULTS, c, new SplittableRandom(1), (a, b) -> { });
-            r.handleSplitsChanges(new SplitsAddition<>(List.of(
-                    new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
-            assertThatThrownBy(r::fetch).as("defect 3: %s fails at once", code)
+            ShardSplitReader r =
+                    new ShardSplitReader(p, DEFAULTS, c, new SplittableRandom(1), (a, b) -> {});
+            r.handleSplitsChanges(
+                    new SplitsAddition<>(
+                            List.of(
+                                    new ShardSplit(
+                                            FakeStreamProxy.ARN,
+                                            "shardId-0",
+                                            List.of(),
+                                            StartingPosition.trimHorizon(),
+                                            false))));
+            assertThatThrownBy(r::fetch)
+                    .as("defect 3: %s fails at once", code)
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining(code)
                     .hasMessageContaining("A retry cannot fix this");
@@ -203,8 +248,12 @@ class ShardSplitReaderTest {
     @Test
     void aDeletedStreamFailsButAShardThatLeftTheStreamIsFinished() throws IOException {
         ShardSplitReader r = reader(DEFAULTS, "shardId-0");
-        proxy.fault = sh -> software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException.builder()
-                .message("Shard shardId-0 in stream fake does not exist").build();
+        proxy.fault =
+                sh ->
+                        software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException
+                                .builder()
+                                .message("Shard shardId-0 in stream fake does not exist")
+                                .build();
         runUntil(r, 1_000);
         assertThat(finished).containsExactly("shardId-0");
 
@@ -213,21 +262,40 @@ class ShardSplitReaderTest {
         gone.shard("shardId-0");
         gone.streamExists = false;
         gone.fault = proxy.fault;
-        ShardSplitReader r2 = new ShardSplitReader(gone, DEFAULTS, c, new SplittableRandom(1), (a, b) -> { });
-        r2.handleSplitsChanges(new SplitsAddition<>(List.of(
-                new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
-        assertThatThrownBy(r2::fetch).isInstanceOf(IOException.class).hasMessageContaining("does not exist");
+        ShardSplitReader r2 =
+                new ShardSplitReader(gone, DEFAULTS, c, new SplittableRandom(1), (a, b) -> {});
+        r2.handleSplitsChanges(
+                new SplitsAddition<>(
+                        List.of(
+                                new ShardSplit(
+                                        FakeStreamProxy.ARN,
+                                        "shardId-0",
+                                        List.of(),
+                                        StartingPosition.trimHorizon(),
+                                        false))));
+        assertThatThrownBy(r2::fetch)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("does not exist");
 
-        // When whether the stream exists cannot be told, the shard is retried, never taken for finished.
+        // When whether the stream exists cannot be told, the shard is retried, never taken for
+        // finished.
         FakeClock c3 = new FakeClock();
         FakeStreamProxy unsure = new FakeStreamProxy(c3);
         unsure.shard("shardId-0").append(4, 10);
         unsure.streamExistsError = FakeStreamProxy.throttled();
         int[] calls = {0};
         unsure.fault = sh -> calls[0]++ == 0 ? proxy.fault.apply(sh) : null;
-        ShardSplitReader r3 = new ShardSplitReader(unsure, DEFAULTS, c3, new SplittableRandom(1), (a, b) -> { });
-        r3.handleSplitsChanges(new SplitsAddition<>(List.of(
-                new ShardSplit(FakeStreamProxy.ARN, "shardId-0", List.of(), StartingPosition.trimHorizon(), false))));
+        ShardSplitReader r3 =
+                new ShardSplitReader(unsure, DEFAULTS, c3, new SplittableRandom(1), (a, b) -> {});
+        r3.handleSplitsChanges(
+                new SplitsAddition<>(
+                        List.of(
+                                new ShardSplit(
+                                        FakeStreamProxy.ARN,
+                                        "shardId-0",
+                                        List.of(),
+                                        StartingPosition.trimHorizon(),
+                                        false))));
         List<String> got = new ArrayList<>();
         while (c3.now < 5_000) {
             RecordsWithSplitIds<Record> batch = r3.fetch();
@@ -248,7 +316,8 @@ class ShardSplitReaderTest {
         FakeStreamProxy.Shard s = proxy.shard("shardId-0");
         s.append(50, 100);
         int[] n = {0};
-        proxy.fault = sh -> n[0]++ % 3 == 0 ? FakeStreamProxy.serviceError("InternalFailure") : null;
+        proxy.fault =
+                sh -> n[0]++ % 3 == 0 ? FakeStreamProxy.serviceError("InternalFailure") : null;
         runUntil(r, 30_000);
         assertThat(proxy.getShardIteratorCalls).isEqualTo(1);
         assertThat(read.get("shardId-0")).isEqualTo(sequence(0, 50));

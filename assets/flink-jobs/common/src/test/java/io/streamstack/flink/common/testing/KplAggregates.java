@@ -6,7 +6,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
-/** Writes KPL aggregated records (for tests and benchmarks): one partition key, no explicit hash keys. */
+/**
+ * Writes KPL aggregated records (for tests and benchmarks): one partition key, no explicit hash
+ * keys.
+ */
 public final class KplAggregates {
     private KplAggregates() {}
 

@@ -1,12 +1,5 @@
 package io.streamstack.flink.common.testing;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.StreamStatus;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -19,12 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /**
- * The project's Kinesis emulator for end-to-end tests: {@code <venv>/bin/python <repo>/tests/support/moto_server.py
- * --exit-with-stdin -H 127.0.0.1 -p PORT}, from the system properties {@code streamstack.repo} and {@code
- * streamstack.venv} (default {@code <repo>/.venv}). A missing input is a failure, never a skip. The server
- * exits when its stdin closes ({@link #close()}, or this JVM's end).
+ * The project's Kinesis emulator for end-to-end tests: {@code <venv>/bin/python
+ * <repo>/tests/support/moto_server.py --exit-with-stdin -H 127.0.0.1 -p PORT}, from the system
+ * properties {@code streamstack.repo} and {@code streamstack.venv} (default {@code <repo>/.venv}).
+ * A missing input is a failure, never a skip. The server exits when its stdin closes ({@link
+ * #close()}, or this JVM's end).
  */
 public final class MotoEmulator implements AutoCloseable {
     public static final String ACCESS_KEY = "testing";
@@ -51,7 +51,8 @@ public final class MotoEmulator implements AutoCloseable {
         }
         Path p = Path.of(v).toAbsolutePath().normalize();
         if (!Files.exists(p)) {
-            throw new AssertionError("system property " + property + " names " + p + ", which does not exist");
+            throw new AssertionError(
+                    "system property " + property + " names " + p + ", which does not exist");
         }
         return p;
     }
@@ -77,22 +78,34 @@ public final class MotoEmulator implements AutoCloseable {
         }
         Files.createDirectories(logDir);
         Path log = logDir.resolve("moto-" + port + ".log");
-        ProcessBuilder pb = new ProcessBuilder(python.toString(), script.toString(), "--exit-with-stdin", "-H", "127.0.0.1",
-                "-p", Integer.toString(port))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                                python.toString(),
+                                script.toString(),
+                                "--exit-with-stdin",
+                                "-H",
+                                "127.0.0.1",
+                                "-p",
+                                Integer.toString(port))
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
         MotoEmulator m = new MotoEmulator(pb.start(), port, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
             if (!m.process.isAlive()) {
-                throw new AssertionError("the emulator exited with " + m.process.exitValue() + "; its log: " + Files.readString(log));
+                throw new AssertionError(
+                        "the emulator exited with "
+                                + m.process.exitValue()
+                                + "; its log: "
+                                + Files.readString(log));
             }
             if (m.status("GET", "/moto-api/") == 200) {
                 return m;
             }
             if (System.nanoTime() > deadline) {
                 m.close();
-                throw new AssertionError("the emulator did not answer in 90 s; its log: " + Files.readString(log));
+                throw new AssertionError(
+                        "the emulator did not answer in 90 s; its log: " + Files.readString(log));
             }
             Thread.sleep(200);
         }
@@ -100,7 +113,8 @@ public final class MotoEmulator implements AutoCloseable {
 
     private int status(String method, String path) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(endpoint() + path).toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(endpoint() + path).toURL().openConnection();
             c.setRequestMethod(method);
             c.setConnectTimeout(1000);
             c.setReadTimeout(5000);
@@ -156,7 +170,9 @@ public final class MotoEmulator implements AutoCloseable {
         return KinesisClient.builder()
                 .endpointOverride(URI.create(endpoint()))
                 .region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .httpClient(Apache5HttpClient.builder().build())
                 .build();
     }
