@@ -667,3 +667,49 @@ proptest! {
         let _ = parse("mine", &text);
     }
 }
+
+#[test]
+fn user_manifests_are_found_by_name_and_listed_after_the_built_in_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        examples_dir().join("api-lambda-archive.yaml"),
+        dir.path().join("api-lambda-archive.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        manifest("[alarm-topic, stream-alarms]").replace("id: mine", "id: broken"),
+    )
+    .unwrap();
+    // Not a manifest.
+    std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
+    let m = Manifest::load("api-lambda-archive", Some(dir.path())).unwrap();
+    assert_eq!(m.id, "api-lambda-archive");
+    let list = streamstack::pattern::list_patterns(Some(dir.path()));
+    let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "apigw-kds-lambda",
+            "kpl-kds-kda",
+            "kds-kdf-s3",
+            "kds-kda-apigw",
+            "streaming-etl",
+            "api-lambda-archive",
+            "broken"
+        ]
+    );
+    assert!(list[5].manifest.is_ok());
+    let err = list[6].manifest.as_ref().unwrap_err();
+    assert!(err.contains("block `stream-alarms` needs stream"), "{err}");
+    // An unknown name says where a manifest would be found.
+    let e = Manifest::load("nope", Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown pattern `nope`") && e.contains("patterns/nope.yaml"),
+        "{e}"
+    );
+    // A path is not a name.
+    assert!(Manifest::load("../api-lambda-archive", Some(dir.path())).is_err());
+}

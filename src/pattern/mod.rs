@@ -557,3 +557,79 @@ where
         }
     })
 }
+
+/// One pattern `streamstack patterns` lists.
+#[derive(Debug, Clone)]
+pub struct PatternEntry {
+    /// Pattern id (what `synth` and `deploy` take).
+    pub id: String,
+    /// `None` for a built-in pattern, else the user manifest's file.
+    pub file: Option<std::path::PathBuf>,
+    /// The loaded manifest, or the one-line reason it does not load.
+    pub manifest: Result<Manifest, String>,
+}
+
+/// The user manifests by name: `*.yaml` of `templates_dir`, then of `./patterns/`, whose stem is
+/// a user pattern id (not a built-in pattern, `shared` or `blocks`); the first of one id wins.
+pub fn user_manifest_files(templates_dir: Option<&Path>) -> Vec<std::path::PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for dir in templates_dir
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(std::iter::once(Path::new("patterns").to_path_buf()))
+    {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let stem = f
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if user_id_allowed(&stem) && seen.insert(stem) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// The built-in patterns, then the user manifests of [`user_manifest_files`], each loaded.
+pub fn list_patterns(templates_dir: Option<&Path>) -> Vec<PatternEntry> {
+    let mut out: Vec<PatternEntry> = PATTERN_IDS
+        .iter()
+        .map(|id| PatternEntry {
+            id: id.to_string(),
+            file: None,
+            manifest: Manifest::load(id, templates_dir).map_err(|e| e.to_string()),
+        })
+        .collect();
+    for f in user_manifest_files(templates_dir) {
+        out.push(PatternEntry {
+            id: f
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string(),
+            manifest: Manifest::load_file(&f, templates_dir).map_err(|e| e.to_string()),
+            file: Some(f),
+        });
+    }
+    out
+}
+
+/// The block table (`blocks.yaml`, embedded or from `templates_dir`).
+pub fn catalog(templates_dir: Option<&Path>) -> Result<Catalog, Error> {
+    let text = sources::manifest("blocks.yaml", templates_dir)?;
+    Catalog::parse(&text).map_err(|message| Error::Manifest {
+        file: "blocks.yaml".to_string(),
+        message,
+    })
+}
