@@ -255,7 +255,7 @@ fn several_readers_of_the_stream_are_a_warning_and_enhanced_fan_out_takes_the_co
     let m = parse("mine", &manifest(both)).unwrap();
     assert_eq!(
         m.warnings,
-        ["warning: 2 readers share the stream's 5 reads per second per shard (consumer, delivery-stream); give the consumer `options: {enhanced_fan_out: true}` for its own 2 MB/s per shard"]
+        ["2 readers share the stream's 5 reads per second per shard (consumer, delivery-stream); give the consumer `options: {enhanced_fan_out: true}` for its own 2 MB/s per shard"]
     );
     let efo = "[alarm-topic, stream, lambda-architecture, output-bucket, {block: consumer, options: {enhanced_fan_out: true}}, delivery-stream]";
     assert!(parse("mine", &manifest(efo)).unwrap().warnings.is_empty());
@@ -466,7 +466,7 @@ fn the_fan_out_example_has_each_reader_with_its_alarms_and_dashboard_section() {
     // Three polling readers share the stream: the warning says so.
     assert_eq!(r.warnings.len(), 1);
     assert!(
-        r.warnings[0].starts_with("warning: 3 readers share the stream's 5 reads per second per shard (consumer (name Audit), delivery-stream, flink-app)"),
+        r.warnings[0].starts_with("3 readers share the stream's 5 reads per second per shard (consumer (name Audit), delivery-stream, flink-app)"),
         "{:?}",
         r.warnings
     );
@@ -712,4 +712,21 @@ fn user_manifests_are_found_by_name_and_listed_after_the_built_in_patterns() {
     );
     // A path is not a name.
     assert!(Manifest::load("../api-lambda-archive", Some(dir.path())).is_err());
+}
+
+#[test]
+fn the_readme_s_five_line_pattern_composes_and_renders() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("```yaml\nid: my-archive\n")
+        .expect("README shows the my-archive manifest")
+        + "```yaml\n".len();
+    let text = &readme[start..start + readme[start..].find("```").unwrap()];
+    assert_eq!(text.lines().count(), 5, "five lines:\n{text}");
+    let m = parse("my-archive", text).unwrap();
+    let r = render_manifest(&m, &RenderOptions::default()).unwrap();
+    assert_eq!(r.template["Parameters"]["Emitter"]["Default"], "dynamodb");
+    assert!(r.template["Resources"]["DeliveryStream"].is_object());
+    assert!(r.template["Resources"]["ProxyApi"].is_object());
 }

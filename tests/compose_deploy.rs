@@ -1,7 +1,7 @@
 //! The composed examples of `patterns/examples/` deployed on the emulator (moto 5.2.5, see
-//! tests/support/moto.rs) by the CLI, as a user runs them: each a user manifest found by name in
-//! the `patterns/` folder of the working directory, each reaching CREATE_COMPLETE with every
-//! reader of its stream, and destroyed.
+//! tests/support/moto.rs) by the CLI, as a user runs them: a user manifest found by name in the
+//! `patterns/` folder of the working directory, or given as `--pattern-file`; each reaching
+//! CREATE_COMPLETE with every reader of its stream, and destroyed. `upload --pattern-file` too.
 
 mod support;
 
@@ -55,7 +55,7 @@ fn every_example_deploys_on_the_emulator_with_each_reader_and_is_destroyed() {
     let patterns = project.path().join("patterns");
     std::fs::create_dir(&patterns).unwrap();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns/examples");
-    for (name, readers) in [
+    for (i, (name, readers)) in [
         (
             "api-lambda-archive",
             &["ConsumerEventSourceMapping", "DeliveryStream"][..],
@@ -83,17 +83,26 @@ fn every_example_deploys_on_the_emulator_with_each_reader_and_is_destroyed() {
                 "Application",
             ][..],
         ),
-    ] {
-        std::fs::copy(
-            examples.join(format!("{name}.yaml")),
-            patterns.join(format!("{name}.yaml")),
-        )
-        .unwrap();
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let stack = format!("ex-{name}");
         let mut cmd = m.cli();
-        cmd.current_dir(project.path()).args([
-            "deploy",
-            name,
+        cmd.current_dir(project.path()).arg("deploy");
+        if i % 2 == 0 {
+            // By name, from the working directory's patterns/ folder.
+            std::fs::copy(
+                examples.join(format!("{name}.yaml")),
+                patterns.join(format!("{name}.yaml")),
+            )
+            .unwrap();
+            cmd.arg(name);
+        } else {
+            cmd.arg("--pattern-file")
+                .arg(examples.join(format!("{name}.yaml")));
+        }
+        cmd.args([
             "--stack-name",
             &stack,
             "--yes",
@@ -131,4 +140,37 @@ fn every_example_deploys_on_the_emulator_with_each_reader_and_is_destroyed() {
             .unwrap();
         ok(&o, name);
     }
+}
+
+#[test]
+fn upload_takes_a_pattern_file_and_sends_the_assets_it_loads() {
+    let m = moto();
+    let assets = stand_in_assets();
+    let o = m
+        .cli()
+        .args(["upload", "--pattern-file"])
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("patterns/examples/flink-firehose-backup.yaml"),
+        )
+        .arg("--assets-dir")
+        .arg(assets.path())
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    ok(&o, "upload --pattern-file");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut sent: Vec<String> = v["uploaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().rsplit('/').next().unwrap().to_string())
+        .collect();
+    sent.sort();
+    // The producer and the Flink job: what this pattern loads, nothing else.
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent[0].starts_with("kpl-kds-kda-flink-") && sent[1].starts_with("producer-x86_64-"),
+        "{sent:?}"
+    );
 }

@@ -327,7 +327,7 @@ pub fn check_blocks(instances: &[BlockRef], catalog: &Catalog) -> Result<Vec<Str
     let mut warnings = Vec::new();
     if readers.len() > 1 {
         warnings.push(format!(
-            "warning: {} readers share the stream's 5 reads per second per shard ({}); give the consumer `options: {{enhanced_fan_out: true}}` for its own 2 MB/s per shard",
+            "{} readers share the stream's 5 reads per second per shard ({}); give the consumer `options: {{enhanced_fan_out: true}}` for its own 2 MB/s per shard",
             readers.len(),
             readers.join(", ")
         ));

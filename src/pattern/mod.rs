@@ -633,3 +633,28 @@ pub fn catalog(templates_dir: Option<&Path>) -> Result<Catalog, Error> {
         message,
     })
 }
+
+/// The manifests a command was given: patterns by name ([`Manifest::load`]), then `--pattern-file`
+/// files ([`Manifest::load_file`]); one pattern id may be given once.
+pub fn load_selection(
+    names: &[String],
+    files: &[std::path::PathBuf],
+    templates_dir: Option<&Path>,
+) -> Result<Vec<Manifest>, Error> {
+    let mut out: Vec<Manifest> = Vec::with_capacity(names.len() + files.len());
+    let loaded = names
+        .iter()
+        .map(|n| Manifest::load(n, templates_dir))
+        .chain(files.iter().map(|f| Manifest::load_file(f, templates_dir)));
+    for m in loaded {
+        let m = m?;
+        if out.iter().any(|o| o.id == m.id) {
+            return Err(Error::Composition {
+                pattern: m.id.clone(),
+                message: "given twice (by name or --pattern-file)".to_string(),
+            });
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
