@@ -35,6 +35,10 @@ pub enum Command {
     Produce(crate::commands::produce::ProduceCommand),
     /// Read every shard of a stream, de-aggregate and print the records.
     Tail(crate::commands::tail::TailArgs),
+    /// List the built-in patterns and the user manifests (patterns/*.yaml of the working directory).
+    Patterns(crate::commands::patterns::PatternsArgs),
+    /// List the building blocks with what each needs, provides and reads.
+    Blocks(crate::commands::blocks::BlocksArgs),
 }
 
 #[cfg(test)]

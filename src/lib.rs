@@ -2,9 +2,12 @@
 //!
 //! Where things are:
 //! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy`, `destroy`,
-//!   `status`, `start`, `stop`, `produce`, `tail`); [`cli`] wires them together;
-//! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), where they
-//!   and the fragments are loaded from (embedded, or `--templates DIR`), and `--param` checks;
+//!   `status`, `start`, `stop`, `produce`, `tail`, `patterns`, `blocks`); [`cli`] wires them
+//!   together;
+//! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), built-in
+//!   or the user's, where they and the fragments are loaded from (embedded, or `--templates DIR`),
+//!   `--param` checks, and [`pattern::compose`]: what each block needs, provides and reads, and
+//!   the checks of a manifest's blocks;
 //! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
 //!   written as JSON or YAML text;
 //! - [`cfn`]: every CloudFormation call (change sets, stacks, events, following an operation,

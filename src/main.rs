@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Status(args) => streamstack::commands::status::run(&args),
         Command::Produce(args) => streamstack::commands::produce::run(&args),
         Command::Tail(args) => streamstack::commands::tail::run(&args),
+        Command::Patterns(args) => streamstack::commands::patterns::run(&args),
+        Command::Blocks(args) => streamstack::commands::blocks::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

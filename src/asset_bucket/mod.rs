@@ -51,10 +51,22 @@ pub fn check_prefix(prefix: &str) -> Result<(), UsageError> {
 
 /// The assets the given patterns load, checked to be available (before any API call).
 pub fn assets_for(ids: &[String], dir: Option<&std::path::Path>) -> anyhow::Result<Vec<Asset>> {
+    let manifests = ids
+        .iter()
+        .map(|id| Manifest::load(id, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    assets_for_manifests(&manifests, dir)
+}
+
+/// The assets the given manifests (built-in or user patterns) load, checked to be available.
+pub fn assets_for_manifests(
+    manifests: &[Manifest],
+    dir: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<Asset>> {
     let available = assets::load(dir)?;
     let mut wanted = BTreeSet::new();
-    for id in ids {
-        let rendered = render_manifest(&Manifest::load(id, None)?, &RenderOptions::default())?;
+    for manifest in manifests {
+        let rendered = render_manifest(manifest, &RenderOptions::default())?;
         wanted.extend(rendered.assets);
     }
     let missing: Vec<String> = wanted

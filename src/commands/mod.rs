@@ -3,9 +3,11 @@
 //! `asset_bucket`, `aws`, `poll`, `output` ...) and never each other; only [`crate::cli`] and
 //! `main` see every command.
 
+pub mod blocks;
 pub mod deploy;
 pub mod destroy;
 pub mod dist;
+pub mod patterns;
 pub mod produce;
 pub mod start;
 pub mod status;

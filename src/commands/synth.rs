@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use crate::error::UsageError;
-use crate::pattern::{check_override_names, parse_override, Manifest, PATTERN_IDS};
+use crate::pattern::{check_override_names, load_selection, parse_override, Manifest, PATTERN_IDS};
 use crate::render::{render_manifest, to_json, to_yaml, AssetMode, RenderOptions};
 
 /// Output format of the templates.
@@ -25,13 +25,17 @@ pub enum Format {
 /// Arguments of `streamstack synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Patterns to render: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl.
+    /// Patterns to render: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl,
+    /// or a user manifest by name (`patterns/NAME.yaml` of the working directory or `--templates`).
     #[arg(
         value_name = "PATTERN",
-        required_unless_present = "all",
+        required_unless_present_any = ["all", "pattern_files"],
         conflicts_with = "all"
     )]
     pub patterns: Vec<String>,
+    /// A user pattern manifest (same schema as patterns/*.yaml; its file name is its id). Repeatable.
+    #[arg(long = "pattern-file", value_name = "FILE")]
+    pub pattern_files: Vec<PathBuf>,
     /// Render all five patterns.
     #[arg(long)]
     pub all: bool,
@@ -62,7 +66,21 @@ pub fn render_all(
         .iter()
         .map(|id| Manifest::load(id, templates_dir))
         .collect::<Result<Vec<_>, _>>()?;
-    check_override_names(&manifests, ids, overrides)?;
+    render_manifests(&manifests, overrides, templates_dir, assets, asset_names)
+        .map(|r| r.into_iter().map(|(id, t, _)| (id, t)).collect())
+}
+
+/// Renders loaded manifests (built-in or user) as [`render_all`] does; each template comes with
+/// its composition warnings.
+pub fn render_manifests(
+    manifests: &[Manifest],
+    overrides: &[(String, String)],
+    templates_dir: Option<&Path>,
+    assets: &AssetMode,
+    asset_names: &BTreeMap<String, String>,
+) -> Result<Vec<(String, Value, Vec<String>)>, crate::render::Error> {
+    let ids: Vec<String> = manifests.iter().map(|m| m.id.clone()).collect();
+    check_override_names(manifests, &ids, overrides)?;
     manifests
         .iter()
         .map(|m| {
@@ -76,7 +94,7 @@ pub fn render_all(
                 assets: assets.clone(),
                 asset_names: asset_names.clone(),
             };
-            render_manifest(m, &opts).map(|r| (m.id.clone(), r.template))
+            render_manifest(m, &opts).map(|r| (m.id.clone(), r.template, r.warnings))
         })
         .collect()
 }
@@ -145,13 +163,21 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| parse_override(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let templates = render_all(
-        &ids,
+    let manifests = load_selection(&ids, &args.pattern_files, args.templates.as_deref())?;
+    let rendered = render_manifests(
+        &manifests,
         &overrides,
         args.templates.as_deref(),
         &AssetMode::Parameters,
         &embedded_asset_names(),
     )?;
+    let mut templates = Vec::with_capacity(rendered.len());
+    for (id, template, warnings) in rendered {
+        for w in warnings {
+            crate::output::stderr_line(&format!("warning: {id}: {w}"));
+        }
+        templates.push((id, template));
+    }
     let texts = to_text(&templates, args.format)?;
     for path in write_templates(&args.out, &texts)? {
         crate::output::stdout_line(&path.display().to_string());

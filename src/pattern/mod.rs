@@ -2,15 +2,17 @@
 //! conditions, outputs). Manifests are YAML files under `patterns/`, embedded in the binary;
 //! `--templates DIR` can override any of them.
 
+pub mod compose;
 mod params;
 pub mod sources;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use compose::{BlockRef, BlockSpec, Catalog};
 pub use params::{parse_override, ParamOverride};
 
 /// The pattern ids, in the order the product lists them.
@@ -26,7 +28,7 @@ pub const PATTERN_IDS: [&str; 5] = [
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A pattern id that does not exist.
-    #[error("unknown pattern `{name}`; allowed: {}", PATTERN_IDS.join(", "))]
+    #[error("unknown pattern `{name}`; allowed: {}, a manifest patterns/{name}.yaml in the working directory, or --pattern-file FILE", PATTERN_IDS.join(", "))]
     UnknownPattern {
         /// The bad name.
         name: String,
@@ -65,6 +67,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A manifest whose blocks do not compose: a need without provider, a block twice, a cycle,
+    /// a parameter no block reads... (one line naming the block and what it lacks).
+    #[error("pattern {pattern}: {message}")]
+    Composition {
+        /// Pattern id.
+        pattern: String,
+        /// What is wrong, naming the block.
+        message: String,
+    },
     /// A file that is neither embedded nor in `--templates`.
     #[error("no such template source `{name}`")]
     MissingSource {
@@ -91,6 +102,7 @@ impl Error {
             | Error::UnknownParameter { .. }
             | Error::BadParameterValue { .. }
             | Error::MissingSource { .. }
+            | Error::Composition { .. }
             | Error::Io { .. } => true,
             Error::Manifest { .. } => false,
         }
@@ -151,14 +163,21 @@ struct SharedFile {
 struct ManifestFile {
     id: String,
     description: String,
+    /// Parameters a block reads and the manifest does not list come from `shared.yaml`.
+    #[serde(default)]
     parameters: Vec<ParamRef>,
-    blocks: Vec<String>,
+    /// New defaults for parameters of the pattern (e.g. `Emitter: dynamodb`), checked against
+    /// their constraints.
+    #[serde(default, deserialize_with = "string_map")]
+    defaults: BTreeMap<String, String>,
+    blocks: Vec<compose::BlockEntry>,
     #[serde(default)]
     vars: serde_json::Map<String, Value>,
     #[serde(default)]
     conditions: serde_json::Map<String, Value>,
     #[serde(default)]
     rules: serde_json::Map<String, Value>,
+    #[serde(default)]
     outputs: BTreeMap<String, OutputFile>,
 }
 
@@ -196,8 +215,12 @@ pub struct Manifest {
     pub description: String,
     /// Parameters in display order.
     pub parameters: Vec<Parameter>,
-    /// Building blocks (template fragments) in render order.
+    /// Building block kinds (template fragments) in render order, one entry per instance.
     pub blocks: Vec<String>,
+    /// The block instances in render order: kind, optional name and options.
+    pub instances: Vec<BlockRef>,
+    /// Composition warnings to show at synth time (e.g. several readers sharing the stream).
+    pub warnings: Vec<String>,
     /// Pattern-specific values passed to the fragments.
     pub vars: serde_json::Map<String, Value>,
     /// Extra conditions declared by the pattern itself.
@@ -210,37 +233,118 @@ pub struct Manifest {
 
 impl Manifest {
     /// Loads pattern `id`, resolving shared parameters. `templates_dir` overrides embedded files.
+    /// An id that is not built in names a user manifest: `<id>.yaml` in `templates_dir`, else
+    /// `patterns/<id>.yaml` in the working directory.
     pub fn load(id: &str, templates_dir: Option<&Path>) -> Result<Manifest, Error> {
-        if !PATTERN_IDS.contains(&id) {
-            return Err(Error::UnknownPattern {
-                name: id.to_string(),
-            });
+        if PATTERN_IDS.contains(&id) {
+            let text = sources::manifest(&format!("{id}.yaml"), templates_dir)?;
+            return Manifest::parse_in(id, &text, templates_dir);
         }
-        let shared = sources::manifest("shared.yaml", templates_dir)?;
-        let file = format!("{id}.yaml");
-        let text = sources::manifest(&file, templates_dir)?;
-        Manifest::parse(id, &shared, &text)
+        let unknown = || Error::UnknownPattern {
+            name: id.to_string(),
+        };
+        if !user_id_allowed(id) {
+            return Err(unknown());
+        }
+        let candidates = templates_dir
+            .map(|d| d.join(format!("{id}.yaml")))
+            .into_iter()
+            .chain(std::iter::once(
+                Path::new("patterns").join(format!("{id}.yaml")),
+            ));
+        for path in candidates {
+            if path.is_file() {
+                return Manifest::load_file(&path, templates_dir);
+            }
+        }
+        Err(unknown())
     }
 
-    /// Parses manifest text for pattern `id` against the shared parameter table text.
+    /// Loads the user manifest at `path` (`--pattern-file`): its `id` must be the file's stem.
+    pub fn load_file(path: &Path, templates_dir: Option<&Path>) -> Result<Manifest, Error> {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                message: "a pattern file is a .yaml manifest".to_string(),
+            });
+        }
+        if !user_id_allowed(&stem) {
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                message: format!(
+                    "the file name `{stem}` is not a user pattern id: lower-case letters, digits and -, neither a built-in pattern nor shared or blocks"
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Manifest::parse_in(&stem, &text, templates_dir)
+    }
+
+    fn parse_in(id: &str, text: &str, templates_dir: Option<&Path>) -> Result<Manifest, Error> {
+        let shared = sources::manifest("shared.yaml", templates_dir)?;
+        let blocks = sources::manifest("blocks.yaml", templates_dir)?;
+        Manifest::parse_with(id, &shared, &blocks, text)
+    }
+
+    /// Parses manifest text for pattern `id` against the shared parameter table text and the
+    /// embedded block table.
     pub fn parse(id: &str, shared_text: &str, text: &str) -> Result<Manifest, Error> {
+        let blocks = sources::manifest("blocks.yaml", None)?;
+        Manifest::parse_with(id, shared_text, &blocks, text)
+    }
+
+    /// Parses manifest text for pattern `id` against the shared parameter table and the block
+    /// table (`blocks.yaml`), and checks its composition. A user manifest's errors are usage
+    /// errors (exit 2, one line); a built-in one's are broken sources (exit 1).
+    pub fn parse_with(
+        id: &str,
+        shared_text: &str,
+        blocks_text: &str,
+        text: &str,
+    ) -> Result<Manifest, Error> {
         let file = format!("{id}.yaml");
         let shared: SharedFile =
             serde_yaml_ng::from_str(shared_text).map_err(|e| Error::Manifest {
                 file: "shared.yaml".to_string(),
                 message: e.to_string(),
             })?;
-        let raw: ManifestFile = serde_yaml_ng::from_str(text).map_err(|e| Error::Manifest {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
-        let bad = |message: String| Error::Manifest {
-            file: file.clone(),
+        let catalog = Catalog::parse(blocks_text).map_err(|message| Error::Manifest {
+            file: "blocks.yaml".to_string(),
             message,
+        })?;
+        let user = !PATTERN_IDS.contains(&id);
+        let bad = |message: String| {
+            if user {
+                Error::Composition {
+                    pattern: id.to_string(),
+                    message,
+                }
+            } else {
+                Error::Manifest {
+                    file: file.clone(),
+                    message,
+                }
+            }
         };
+        let raw: ManifestFile = serde_yaml_ng::from_str(text)
+            .map_err(|e| bad(format!("{file}: {}", one_line(&e.to_string()))))?;
         if raw.id != id {
             return Err(bad(format!("id `{}` does not match the file name", raw.id)));
         }
+        let composition = |message: String| Error::Composition {
+            pattern: id.to_string(),
+            message,
+        };
+        let instances: Vec<BlockRef> = raw.blocks.into_iter().map(BlockRef::from).collect();
+        let warnings = compose::check_blocks(&instances, &catalog).map_err(composition)?;
         let mut parameters = Vec::with_capacity(raw.parameters.len());
         for p in raw.parameters {
             let param = match p {
@@ -266,6 +370,55 @@ impl Manifest {
             }
             parameters.push(param);
         }
+        // Parameters the blocks read and the manifest does not list: from the shared table.
+        let read = compose::parameters_read(&instances, &catalog);
+        for (name, block) in &read {
+            if parameters.iter().any(|p| &p.name == name) {
+                continue;
+            }
+            let mut param = shared.parameters.get(name).cloned().ok_or_else(|| {
+                composition(format!(
+                    "block `{block}` reads parameter `{name}`, which the manifest does not declare and shared.yaml does not define"
+                ))
+            })?;
+            param.name = name.clone();
+            parameters.push(param);
+        }
+        for (name, value) in &raw.defaults {
+            let param = parameters
+                .iter_mut()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| {
+                    composition(format!(
+                        "defaults: `{name}` is not a parameter of the pattern (no block reads it)"
+                    ))
+                })?;
+            params::check_value(param, value).map_err(|reason| {
+                composition(format!(
+                    "defaults: `{name}` value `{value}` is not allowed: {reason}"
+                ))
+            })?;
+            param.default = Some(value.clone());
+        }
+        // Every parameter is read by a block or by the manifest's own expressions.
+        let mut used: BTreeSet<String> = read.into_iter().map(|(n, _)| n).collect();
+        for v in raw
+            .vars
+            .values()
+            .chain(raw.conditions.values())
+            .chain(raw.rules.values())
+        {
+            compose::referenced_names(v, &mut used);
+        }
+        for o in raw.outputs.values() {
+            compose::referenced_names(&o.value, &mut used);
+        }
+        if let Some(p) = parameters.iter().find(|p| !used.contains(&p.name)) {
+            return Err(composition(format!(
+                "parameter `{}` is read by no block (nor by the manifest's vars, conditions, rules or outputs); remove it",
+                p.name
+            )));
+        }
         let outputs = raw
             .outputs
             .into_iter()
@@ -281,7 +434,9 @@ impl Manifest {
             id: raw.id,
             description: raw.description,
             parameters,
-            blocks: raw.blocks,
+            blocks: instances.iter().map(|b| b.block.clone()).collect(),
+            instances,
+            warnings,
             vars: raw.vars,
             conditions: raw.conditions,
             rules: raw.rules,
@@ -345,6 +500,46 @@ pub fn check_override_names(
     Ok(())
 }
 
+/// Whether `id` may name a user manifest: a file stem of lower-case letters, digits and `-`, not
+/// a built-in pattern nor one of the tables.
+fn user_id_allowed(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !PATTERN_IDS.contains(&id)
+        && !matches!(id, "shared" | "blocks")
+}
+
+/// A YAML error message on one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn string_map<'de, D>(de: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let m = BTreeMap::<String, serde_yaml_ng::Value>::deserialize(de)?;
+    m.into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_yaml_ng::Value::String(s) => s,
+                serde_yaml_ng::Value::Number(n) => n.to_string(),
+                serde_yaml_ng::Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(serde::de::Error::custom(format!(
+                        "default of `{k}` must be a string, number or boolean"
+                    )))
+                }
+            };
+            Ok((k, text))
+        })
+        .collect()
+}
+
 fn string_or_number<'de, D>(de: D) -> Result<Option<String>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -361,4 +556,105 @@ where
             ))
         }
     })
+}
+
+/// One pattern `streamstack patterns` lists.
+#[derive(Debug, Clone)]
+pub struct PatternEntry {
+    /// Pattern id (what `synth` and `deploy` take).
+    pub id: String,
+    /// `None` for a built-in pattern, else the user manifest's file.
+    pub file: Option<std::path::PathBuf>,
+    /// The loaded manifest, or the one-line reason it does not load.
+    pub manifest: Result<Manifest, String>,
+}
+
+/// The user manifests by name: `*.yaml` of `templates_dir`, then of `./patterns/`, whose stem is
+/// a user pattern id (not a built-in pattern, `shared` or `blocks`); the first of one id wins.
+pub fn user_manifest_files(templates_dir: Option<&Path>) -> Vec<std::path::PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for dir in templates_dir
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(std::iter::once(Path::new("patterns").to_path_buf()))
+    {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let stem = f
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if user_id_allowed(&stem) && seen.insert(stem) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// The built-in patterns, then the user manifests of [`user_manifest_files`], each loaded.
+pub fn list_patterns(templates_dir: Option<&Path>) -> Vec<PatternEntry> {
+    let mut out: Vec<PatternEntry> = PATTERN_IDS
+        .iter()
+        .map(|id| PatternEntry {
+            id: id.to_string(),
+            file: None,
+            manifest: Manifest::load(id, templates_dir).map_err(|e| e.to_string()),
+        })
+        .collect();
+    for f in user_manifest_files(templates_dir) {
+        out.push(PatternEntry {
+            id: f
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string(),
+            manifest: Manifest::load_file(&f, templates_dir).map_err(|e| e.to_string()),
+            file: Some(f),
+        });
+    }
+    out
+}
+
+/// The block table (`blocks.yaml`, embedded or from `templates_dir`).
+pub fn catalog(templates_dir: Option<&Path>) -> Result<Catalog, Error> {
+    let text = sources::manifest("blocks.yaml", templates_dir)?;
+    Catalog::parse(&text).map_err(|message| Error::Manifest {
+        file: "blocks.yaml".to_string(),
+        message,
+    })
+}
+
+/// The manifests a command was given: patterns by name ([`Manifest::load`]), then `--pattern-file`
+/// files ([`Manifest::load_file`]); one pattern id may be given once.
+pub fn load_selection(
+    names: &[String],
+    files: &[std::path::PathBuf],
+    templates_dir: Option<&Path>,
+) -> Result<Vec<Manifest>, Error> {
+    let mut out: Vec<Manifest> = Vec::with_capacity(names.len() + files.len());
+    let loaded = names
+        .iter()
+        .map(|n| Manifest::load(n, templates_dir))
+        .chain(files.iter().map(|f| Manifest::load_file(f, templates_dir)));
+    for m in loaded {
+        let m = m?;
+        if out.iter().any(|o| o.id == m.id) {
+            return Err(Error::Composition {
+                pattern: m.id.clone(),
+                message: "given twice (by name or --pattern-file)".to_string(),
+            });
+        }
+        out.push(m);
+    }
+    Ok(out)
 }

@@ -6,6 +6,7 @@
 pub mod check;
 mod dashboard;
 pub mod deployment;
+mod rename;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -93,6 +94,8 @@ pub struct Rendered {
     pub template: Value,
     /// Logical names of the assets the template references (e.g. `producer-x86_64.zip`).
     pub assets: BTreeSet<String>,
+    /// Composition warnings, one line each (e.g. several readers sharing the stream's reads).
+    pub warnings: Vec<String>,
 }
 
 const ASSET_PARAMETERS: [&str; 2] = ["AssetBucket", "AssetPrefix"];
@@ -103,8 +106,15 @@ pub fn render_pattern(id: &str, opts: &RenderOptions) -> Result<Value, Error> {
     render_manifest(&manifest, opts).map(|r| r.template)
 }
 
-/// Renders an already loaded manifest to a checked CloudFormation template.
-pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered, Error> {
+type Prepared = (
+    Manifest,
+    Handlebars<'static>,
+    Value,
+    Arc<Mutex<BTreeSet<String>>>,
+);
+
+/// The manifest with the overrides applied, the handlebars registry and the render context.
+fn prepare(manifest: &Manifest, opts: &RenderOptions) -> Result<Prepared, Error> {
     manifest.check_overrides(&opts.overrides)?;
     let mut manifest = manifest.clone();
     for (name, value) in &opts.overrides {
@@ -155,28 +165,17 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         "assets": {"bucket": asset_bucket, "prefix": asset_prefix},
     });
 
+    Ok((manifest, hb, context, used_assets))
+}
+
+/// Renders an already loaded manifest to a checked CloudFormation template.
+pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rendered, Error> {
+    let (manifest, hb, context, used_assets) = prepare(manifest, opts)?;
+    let pieces = render_instances(&hb, &context, &manifest, opts)?;
     let mut conditions = manifest.conditions.clone();
     let mut resources = Map::new();
     let mut sections = Vec::new();
-    for block in &manifest.blocks {
-        let source = sources::fragment(block, opts.templates_dir.as_deref())?;
-        let file = format!("{block}.json.hbs");
-        let text = hb
-            .render_template(&source, &context)
-            .map_err(|e| Error::Fragment {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
-        let piece: Value = serde_json::from_str(&text).map_err(|e| Error::Fragment {
-            file: file.clone(),
-            message: format!("rendered text is not valid JSON: {e}"),
-        })?;
-        let Value::Object(piece) = piece else {
-            return Err(Error::Fragment {
-                file,
-                message: "must render to a JSON object".to_string(),
-            });
-        };
+    for RenderedBlock { file, piece, .. } in pieces {
         for (key, value) in piece {
             match (key.as_str(), value) {
                 ("Resources", Value::Object(m)) => merge_unique(&mut resources, m, &file)?,
@@ -219,7 +218,9 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         template.insert("Conditions".into(), Value::Object(conditions));
     }
     template.insert("Resources".into(), Value::Object(resources));
-    template.insert("Outputs".into(), outputs(&manifest));
+    if !manifest.outputs.is_empty() {
+        template.insert("Outputs".into(), outputs(&manifest));
+    }
     let mut template = Value::Object(template);
     deployment::suffix_deployment_ids(&mut template);
     check::check(&template).map_err(|problems| Error::InvalidTemplate {
@@ -227,7 +228,102 @@ pub fn render_manifest(manifest: &Manifest, opts: &RenderOptions) -> Result<Rend
         problems,
     })?;
     let assets = used_assets.lock().map(|a| a.clone()).unwrap_or_default();
-    Ok(Rendered { template, assets })
+    Ok(Rendered {
+        template,
+        assets,
+        warnings: manifest.warnings.clone(),
+    })
+}
+
+/// One block instance rendered: its fragment's `Resources`, `Conditions` and `Dashboard`, with a
+/// named instance's logical ids already prefixed by its name.
+#[derive(Debug, Clone)]
+pub struct RenderedBlock {
+    /// The instance (kind, name, options).
+    pub instance: pattern::BlockRef,
+    /// The fragment file, for messages.
+    pub file: String,
+    /// The rendered fragment.
+    pub piece: Map<String, Value>,
+}
+
+/// Renders each block instance of `manifest` on its own (no merge, no checks): what each block
+/// defines and refers to, for `streamstack blocks` and the tests of `patterns/blocks.yaml`.
+pub fn render_blocks(
+    manifest: &Manifest,
+    opts: &RenderOptions,
+) -> Result<Vec<RenderedBlock>, Error> {
+    let (manifest, hb, context, _) = prepare(manifest, opts)?;
+    render_instances(&hb, &context, &manifest, opts)
+}
+
+fn render_instances(
+    hb: &Handlebars,
+    context: &Value,
+    manifest: &Manifest,
+    opts: &RenderOptions,
+) -> Result<Vec<RenderedBlock>, Error> {
+    // Render every block instance first: a named instance's logical ids get its name as a
+    // prefix, in its own fragment and in every fragment of the same name (see `rename`).
+    let mut pieces = Vec::with_capacity(manifest.instances.len());
+    for inst in &manifest.instances {
+        let source = sources::fragment(&inst.block, opts.templates_dir.as_deref())?;
+        let file = match &inst.name {
+            Some(name) => format!("{}.json.hbs (name {name})", inst.block),
+            None => format!("{}.json.hbs", inst.block),
+        };
+        let mut context = context.clone();
+        if let Value::Object(c) = &mut context {
+            c.insert(
+                "block".into(),
+                json!({"name": inst.name.clone().unwrap_or_default(), "options": inst.options}),
+            );
+        }
+        let text = hb
+            .render_template(&source, &context)
+            .map_err(|e| Error::Fragment {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+        let piece: Value = serde_json::from_str(&text).map_err(|e| Error::Fragment {
+            file: file.clone(),
+            message: format!("rendered text is not valid JSON: {e}"),
+        })?;
+        let Value::Object(piece) = piece else {
+            return Err(Error::Fragment {
+                file,
+                message: "must render to a JSON object".to_string(),
+            });
+        };
+        pieces.push((file, inst.clone(), piece));
+    }
+    let mut scopes: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (_, inst, piece) in &pieces {
+        if let Some(name) = &inst.name {
+            let map = scopes.entry(name.clone()).or_default();
+            for key in ["Resources", "Conditions"] {
+                if let Some(Value::Object(m)) = piece.get(key) {
+                    for id in m.keys() {
+                        map.insert(id.clone(), format!("{name}{id}"));
+                    }
+                }
+            }
+        }
+    }
+
+    Ok(pieces
+        .into_iter()
+        .map(|(file, instance, mut piece)| {
+            if let Some(map) = instance.name.as_ref().and_then(|n| scopes.get(n)) {
+                rename::rename_piece(&mut piece, map);
+            }
+            RenderedBlock {
+                instance,
+                file,
+                piece,
+            }
+        })
+        .collect())
 }
 
 /// The template as JSON text: 2-space indentation, trailing newline.

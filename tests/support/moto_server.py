@@ -28,6 +28,9 @@ Patches (each fixes a difference from AWS that our tests hit; none adds behaviou
    Default, as in AWS (see `build_resource_diff` below).
 11. CloudFormation: UsePreviousValue keeps the value a parameter was given, not its resolved
    form (see `_stack_parameters` below).
+12. Kinesis stream consumers (enhanced fan-out) from CloudFormation: AWS::Kinesis::StreamConsumer
+   registered in moto's Kinesis backend, and Lambda event source mappings on a registered
+   consumer's ARN (see `CloudFormationStreamConsumer` below).
 
 Patches are all on by default. `STREAMSTACK_MOTO_SKIP_PATCHES=kinesis-shard-lock` leaves patch 7
 out, only to show that the tests which depend on it fail without it (see the issue notes).
@@ -1137,6 +1140,89 @@ if "kinesis-shard-lock" not in _SKIPPED:
 #   `list.append`, atomic under the GIL; nothing is read-modify-written. No patch needed.
 
 from moto.server import main  # noqa: E402
+
+from moto.kinesis.models import kinesis_backends  # noqa: E402
+
+
+class CloudFormationStreamConsumer(CloudFormationModel):
+    """12. AWS::Kinesis::StreamConsumer from CloudFormation (a consumer's enhanced fan-out,
+    issue #23). AWS: registers ConsumerName on StreamARN (RegisterStreamConsumer); Ref and
+    ConsumerARN are the consumer's ARN; deleting it deregisters it. moto 5.2.5 has the API but no
+    CloudFormation model, so a template naming `Fn::GetAtt [X, ConsumerARN]` fails with "Fn::GetAtt
+    references undefined resource". This registers and deregisters it through moto's Kinesis
+    backend. (moto implements no SubscribeToShard: nothing reads through the consumer here.)"""
+
+    __module__ = "moto.kinesis.models"
+
+    def __init__(self, consumer):
+        self.consumer = consumer
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "ConsumerName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Kinesis::StreamConsumer"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("ConsumerARN", "ConsumerName", "ConsumerStatus", "StreamARN")
+
+    def get_cfn_attribute(self, attribute_name):
+        values = {
+            "ConsumerARN": self.consumer.consumer_arn,
+            "ConsumerName": self.consumer.consumer_name,
+            "ConsumerStatus": "ACTIVE",
+            "StreamARN": self.consumer.stream_arn,
+        }
+        if attribute_name in values:
+            return values[attribute_name]
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self):
+        return self.consumer.consumer_arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json.get("Properties", {})
+        consumer = kinesis_backends[account_id][region_name].register_stream_consumer(
+            p["StreamARN"], p.get("ConsumerName", resource_name)
+        )
+        return cls(consumer)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        kinesis_backends[account_id][region_name].deregister_stream_consumer(None, None, resource_name)
+
+
+from moto.awslambda.models import EventSourceMapping, LambdaBackend  # noqa: E402
+
+_create_event_source_mapping = LambdaBackend.create_event_source_mapping
+
+
+def create_event_source_mapping(self, spec):
+    """12. (continued) AWS accepts a registered stream consumer's ARN as a Kinesis event source
+    (Lambda then reads through enhanced fan-out); moto 5.2.5 knows only stream ARNs and answers
+    "Invalid EventSourceArn". The mapping is created as for the consumer's stream."""
+    arn = spec.get("EventSourceArn") or ""
+    if ":kinesis:" in arn and "/consumer/" in arn:
+        for stream in kinesis_backends[self.account_id][self.region_name].streams.values():
+            if stream.get_consumer_by_arn(arn):
+                func = self._lambdas.get_function_by_name_or_arn_with_qualifier(spec.get("FunctionName", ""))
+                spec["RegionName"] = self.region_name
+                spec["AccountId"] = self.account_id
+                spec.update({"FunctionArn": func.function_arn})
+                esm = EventSourceMapping(spec)
+                self._event_source_mappings[esm.uuid] = esm
+                stream.lambda_event_source_mappings[esm.event_source_arn] = esm
+                return esm
+    return _create_event_source_mapping(self, spec)
+
+
+LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
 
 def exit_with_parent():
     """The test process holds our stdin; when it exits (even killed), stdin closes and so do we."""

@@ -34,8 +34,16 @@ pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 /// Arguments of `streamstack deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// Pattern to deploy: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl.
-    pub pattern: String,
+    /// Pattern to deploy: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl,
+    /// or a user manifest by name (`patterns/NAME.yaml` of the working directory).
+    #[arg(
+        required_unless_present = "pattern_file",
+        conflicts_with = "pattern_file"
+    )]
+    pub pattern: Option<String>,
+    /// A user pattern manifest to deploy (same schema as patterns/*.yaml; its file name is its id).
+    #[arg(long = "pattern-file", value_name = "FILE")]
+    pub pattern_file: Option<PathBuf>,
     /// Stack name.
     #[arg(long)]
     pub stack_name: String,
@@ -99,6 +107,10 @@ pub struct Plan {
     assets: Vec<crate::assets::Asset>,
     /// Whether the pattern has the producer instance, whose network `deploy` completes.
     producer_network: bool,
+    /// The pattern's id (a user manifest's file name).
+    pattern_id: String,
+    /// Composition warnings (e.g. several readers sharing the stream), shown before the plan.
+    warnings: Vec<String>,
 }
 
 fn check_stack_name(name: &str) -> Result<(), UsageError> {
@@ -157,7 +169,15 @@ fn check_resets(
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
     crate::asset_bucket::check_prefix(&args.assets.prefix)?;
-    let manifest = Manifest::load(&args.pattern, None)?;
+    let manifest = match (&args.pattern, &args.pattern_file) {
+        (_, Some(file)) => Manifest::load_file(file, None)?,
+        (Some(name), None) => Manifest::load(name, None)?,
+        (None, None) => {
+            return Err(
+                UsageError("name a pattern, or give --pattern-file FILE".to_string()).into(),
+            )
+        }
+    };
     let mut inputs = match &args.param_file {
         Some(f) => params::read_file(f)?,
         None => params::StackInputs::default(),
@@ -215,11 +235,13 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         .into());
     }
     let mut rendered = render_manifest(&manifest, &RenderOptions::default())?;
-    let ids = [manifest.id.clone()];
     let assets = if rendered.assets.is_empty() {
         Vec::new()
     } else {
-        let assets = crate::asset_bucket::assets_for(&ids, args.assets.assets_dir.as_deref())?;
+        let assets = crate::asset_bucket::assets_for_manifests(
+            std::slice::from_ref(&manifest),
+            args.assets.assets_dir.as_deref(),
+        )?;
         // Each asset is loaded from its own content-hashed key (see
         // `asset_bucket::objects::asset_key`), so the template names each by its hash.
         let opts = RenderOptions {
@@ -240,6 +262,8 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
         stack_policy: inputs.stack_policy,
         assets,
         producer_network,
+        warnings: rendered.warnings,
+        pattern_id: manifest.id,
     })
 }
 
@@ -263,6 +287,13 @@ pub async fn deploy(
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<()> {
+    for w in &plan.warnings {
+        out.say(
+            "warning",
+            &format!("warning: {}: {w}", plan.pattern_id),
+            serde_json::json!({"pattern": plan.pattern_id}),
+        );
+    }
     async {
         let outcome = steps(args, plan, config, polling, out).await?;
         if args.start && outcome != Outcome::NotExecuted {
@@ -456,7 +487,7 @@ async fn stage_template(
             let key = format!(
                 "{}templates/{}-{}.json",
                 args.assets.prefix,
-                args.pattern,
+                plan.pattern_id,
                 &digest[..16]
             );
             let s3 = aws_sdk_s3::Client::new(config);

@@ -16,7 +16,7 @@ use clap::Args;
 use crate::assets::{self, Asset};
 use crate::error::UsageError;
 use crate::output::stdout_line;
-use crate::pattern::{Manifest, PATTERN_IDS};
+use crate::pattern::{load_selection, PATTERN_IDS};
 use crate::render::{render_manifest, to_json, AssetMode, RenderOptions};
 
 pub use names::{check_bucket, check_key_segment};
@@ -39,6 +39,9 @@ pub struct DistArgs {
     /// Read code assets from this folder instead of the ones embedded in the binary.
     #[arg(long, value_name = "DIR")]
     pub assets_dir: Option<PathBuf>,
+    /// A user pattern manifest packaged beside the five built-in patterns. Repeatable.
+    #[arg(long = "pattern-file", value_name = "FILE")]
+    pub pattern_files: Vec<PathBuf>,
 }
 
 /// One file `dist` wrote.
@@ -59,7 +62,7 @@ pub struct DistReport {
     pub files: Vec<DistFile>,
 }
 
-/// Packages all five patterns; see the module documentation.
+/// Packages all five patterns and the `--pattern-file` ones; see the module documentation.
 pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
     check_bucket(&args.bucket).map_err(UsageError)?;
     check_key_segment("solution name", &args.solution).map_err(UsageError)?;
@@ -80,10 +83,14 @@ pub fn package(args: &DistArgs) -> anyhow::Result<DistReport> {
     };
     let mut templates = Vec::new();
     let mut referenced: BTreeMap<String, ()> = BTreeMap::new();
-    for id in PATTERN_IDS {
-        let rendered = render_manifest(&Manifest::load(id, None)?, &opts)?;
+    let ids: Vec<String> = PATTERN_IDS.iter().map(|s| s.to_string()).collect();
+    for manifest in load_selection(&ids, &args.pattern_files, None)? {
+        let rendered = render_manifest(&manifest, &opts)?;
+        for w in &rendered.warnings {
+            crate::output::stderr_line(&format!("warning: {}: {w}", manifest.id));
+        }
         referenced.extend(rendered.assets.iter().map(|a| (a.clone(), ())));
-        templates.push((id, to_json(&rendered.template)));
+        templates.push((manifest.id, to_json(&rendered.template)));
     }
     let (mut shipped, mut missing): (Vec<&Asset>, Vec<String>) = (Vec::new(), Vec::new());
     for name in referenced.keys() {
