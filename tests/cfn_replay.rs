@@ -869,3 +869,149 @@ async fn destroy_empty_buckets_reports_per_key_errors_and_stops_after_bounded_ro
         "the stack is not deleted with its bucket still full"
     );
 }
+
+/// The form body of an awsQuery request with `%3A` and `%2F` decoded, to read ARNs in it.
+fn decoded(body: &str) -> String {
+    body.replace("%3A", ":").replace("%2F", "/")
+}
+
+// Issue #22 item 6. The emulator (moto 5.2.5) stores CreateChangeSet's RoleARN and
+// NotificationARNs but never uses either (no role is assumed, no event is published through it
+// for a change set's stack), so the requests sent are what is checked here.
+#[tokio::test]
+async fn the_service_role_and_notification_topics_are_sent_with_the_change_set_and_the_deletion() {
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("u1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let role = "arn:aws:iam::123456789012:role/cfn-deployer";
+    let (result, _) = deploy(
+        &replay,
+        &[
+            "--stack-name",
+            "orders",
+            "--role-arn",
+            role,
+            "--notification-arn",
+            "arn:aws:sns:us-east-1:123456789012:ops",
+            "--notification-arn",
+            "arn:aws:sns:us-east-1:123456789012:audit",
+        ],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    let create = decoded(&replay.bodies()[1]);
+    assert!(create.contains("Action=CreateChangeSet"), "{create}");
+    assert!(
+        create.contains(&format!("RoleARN={role}")),
+        "issue #22 item 6: --role-arn is not sent with CreateChangeSet: {create}"
+    );
+    assert!(
+        create.contains("NotificationARNs.member.1=arn:aws:sns:us-east-1:123456789012:ops")
+            && create
+                .contains("NotificationARNs.member.2=arn:aws:sns:us-east-1:123456789012:audit"),
+        "issue #22 item 6: --notification-arn is not sent with CreateChangeSet: {create}"
+    );
+
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        ok("DeleteStack", ""),
+        no_stack("orders"),
+        events(
+            "orders",
+            &[Ev("d1", "orders", STACK_TYPE, "DELETE_COMPLETE", "", 1)],
+        ),
+    ])
+    .await;
+    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes", "--role-arn", role]) else {
+        unreachable!()
+    };
+    let (out, _) = Printer::capture(OutputMode::Text);
+    streamstack::commands::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
+        .await
+        .unwrap();
+    let delete = decoded(&replay.bodies()[1]);
+    assert!(
+        delete.contains("Action=DeleteStack") && delete.contains(&format!("RoleARN={role}")),
+        "issue #22 item 6: --role-arn is not sent with DeleteStack: {delete}"
+    );
+}
+
+/// Runs the binary with an endpoint nobody listens on: a request sent would fail with exit 1
+/// ("cannot reach the AWS endpoint"), so exit 2 with one line proves nothing was sent.
+fn run_offline(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamstack"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIAOFFLINE")
+        .env("AWS_SECRET_ACCESS_KEY", "offline")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_role_and_notification_arns_are_refused_before_any_call() {
+    let topic = |t: &str| format!("arn:aws:sns:us-east-1:123456789012:{t}");
+    let six: Vec<String> = (0..6).map(|i| topic(&format!("t{i}"))).collect();
+    let mut too_many = vec!["deploy", "kds-kdf-s3", "--stack-name", "orders", "--yes"];
+    for t in &six {
+        too_many.extend(["--notification-arn", t.as_str()]);
+    }
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--role-arn",
+                "cfn-deployer",
+            ],
+            "--role-arn `cfn-deployer` is not an IAM role ARN",
+        ),
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--notification-arn",
+                "arn:aws:sqs:us-east-1:123456789012:q",
+            ],
+            "--notification-arn `arn:aws:sqs:us-east-1:123456789012:q` is not an SNS topic ARN",
+        ),
+        (
+            too_many,
+            "--notification-arn given 6 times; allowed: at most 5 topics",
+        ),
+        (
+            vec![
+                "destroy",
+                "orders",
+                "--yes",
+                "--role-arn",
+                "arn:aws:iam::123456789012:user/me",
+            ],
+            "--role-arn `arn:aws:iam::123456789012:user/me` is not an IAM role ARN",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, err) = run_offline(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}

@@ -26,6 +26,10 @@ pub struct ChangeSetRequest {
     pub tags: Vec<(String, String)>,
     /// Capabilities the template needs.
     pub capabilities: Vec<Capability>,
+    /// The service role CloudFormation assumes for the operation (`--role-arn`).
+    pub role_arn: Option<String>,
+    /// SNS topics that get the stack's events (`--notification-arn`).
+    pub notification_arns: Vec<String>,
 }
 
 /// What a change set says about one parameter.
@@ -140,6 +144,7 @@ pub async fn create(
         .set_capabilities(Some(req.capabilities.clone()))
         .set_template_body(req.template_body.clone())
         .set_template_url(req.template_url.clone())
+        .set_role_arn(req.role_arn.clone())
         .description("created by streamstack deploy");
     for (k, v) in &req.parameters {
         let p = Parameter::builder().parameter_key(k);
@@ -147,6 +152,9 @@ pub async fn create(
             ParameterValue::Value(v) => p.parameter_value(v).build(),
             ParameterValue::Previous => p.use_previous_value(true).build(),
         });
+    }
+    for arn in &req.notification_arns {
+        call = call.notification_arns(arn);
     }
     for (k, v) in &req.tags {
         call = call.tags(Tag::builder().key(k).value(v).build());

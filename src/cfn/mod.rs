@@ -1,5 +1,6 @@
 //! Every CloudFormation call of the tool, used by `deploy`, `destroy` and `status`:
 //!
+//! - [`arns`]: the service role and notification topic ARNs an operation may name, checked;
 //! - [`change_set`]: where the change set is created (CreateChangeSet, waiting for it, reading
 //!   its changes), executed (ExecuteChangeSet) and deleted;
 //! - [`stack`]: a stack's state (DescribeStacks), deleting it, its resources, termination
@@ -12,6 +13,7 @@
 //! The functions take a client built by the caller, so tests can give one that replays recorded
 //! responses, and a [`Polling`] so they can poll without waiting ([`crate::poll`]).
 
+pub mod arns;
 pub mod change_set;
 pub mod events;
 pub mod follow;

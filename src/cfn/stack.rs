@@ -79,10 +79,12 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
     }
 }
 
-/// Deletes the stack (DeleteStack); [`super::follow::delete_and_follow`] follows the deletion.
-pub async fn delete(cfn: &Client, name: &str) -> anyhow::Result<()> {
+/// Deletes the stack (DeleteStack), with the service role `role_arn` when given;
+/// [`super::follow::delete_and_follow`] follows the deletion.
+pub async fn delete(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow::Result<()> {
     cfn.delete_stack()
         .stack_name(name)
+        .set_role_arn(role_arn.map(str::to_string))
         .send()
         .await
         .map_err(|e| fail(format!("cannot delete stack `{name}`"), &e))?;

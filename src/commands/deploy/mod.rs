@@ -71,6 +71,13 @@ pub struct DeployArgs {
     /// With --start: seconds to watch the job's log for restarts once it is RUNNING.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "start")]
     pub settle: u64,
+    /// The service role CloudFormation assumes to deploy (an IAM role ARN); without it,
+    /// CloudFormation uses your credentials.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// An SNS topic that gets the stack's events (repeatable, at most 5).
+    #[arg(long = "notification-arn", value_name = "ARN")]
+    pub notification_arns: Vec<String>,
     /// Write the stack outputs to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
@@ -156,6 +163,10 @@ fn check_resets(
 /// error (exit code 2) or a render error.
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
+    if let Some(role) = &args.role_arn {
+        crate::cfn::arns::check_role_arn(role)?;
+    }
+    crate::cfn::arns::check_notification_arns(&args.notification_arns)?;
     crate::asset_bucket::check_prefix(&args.assets.prefix)?;
     let manifest = Manifest::load(&args.pattern, None)?;
     let mut inputs = match &args.param_file {
@@ -321,6 +332,8 @@ async fn steps(
         parameters,
         tags: plan.tags.into_iter().collect(),
         capabilities: change_set::capabilities_for(&plan.template),
+        role_arn: args.role_arn.clone(),
+        notification_arns: args.notification_arns.clone(),
     };
     let Some((cs_name, changes)) =
         plan_changes(&cfn, &request, &param_changes, polling, out).await?
@@ -389,7 +402,10 @@ async fn resolve_stack(
             serde_json::json!({}),
         );
         let (state, _) =
-            follow::delete_and_follow(cfn, name, polling, |e| events::print(out, e)).await?;
+            follow::delete_and_follow(cfn, name, args.role_arn.as_deref(), polling, |e| {
+                events::print(out, e)
+            })
+            .await?;
         if state.status != "DELETE_COMPLETE" {
             anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
         }
