@@ -1015,3 +1015,104 @@ fn bad_role_and_notification_arns_are_refused_before_any_call() {
         assert!(err.contains(message), "{args:?}: {err}");
     }
 }
+
+async fn watch(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Captured) {
+    let Command::Watch(args) = parse(&["watch", "orders"]) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(mode);
+    let result =
+        streamstack::commands::watch::watch(&args, &replay.config, &Polling::immediate(), &out)
+            .await;
+    (result, captured)
+}
+
+// Issue #22 item 5. The emulator runs every operation to its end within the call that starts it,
+// so a stack is never UPDATE_IN_PROGRESS there: re-attaching is tested on replayed responses.
+#[tokio::test]
+async fn watch_re_attaches_to_an_update_in_progress_and_ends_with_its_root_cause() {
+    let before = [
+        Ev(
+            "u2",
+            "DeliveryStream",
+            FIREHOSE,
+            "UPDATE_IN_PROGRESS",
+            "",
+            2,
+        ),
+        Ev(
+            "u1",
+            "orders",
+            STACK_TYPE,
+            "UPDATE_IN_PROGRESS",
+            "User Initiated",
+            1,
+        ),
+        Ev("c9", "orders", STACK_TYPE, "CREATE_COMPLETE", "", 0),
+    ];
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_IN_PROGRESS", false, &[]),
+        events("orders", &before),
+        stack("orders", "UPDATE_IN_PROGRESS", false, &[]),
+        events("orders", &before),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev("u5", "orders", STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE", "", 5),
+                Ev("u4", "orders", STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: [DeliveryStream].", 4),
+                Ev("u3", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Access denied\" (RequestToken: 1, HandlerErrorCode: AccessDenied)", 3),
+                Ev("u2", "DeliveryStream", FIREHOSE, "UPDATE_IN_PROGRESS", "", 2),
+                Ev("u1", "orders", STACK_TYPE, "UPDATE_IN_PROGRESS", "User Initiated", 1),
+                Ev("c9", "orders", STACK_TYPE, "CREATE_COMPLETE", "", 0),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = watch(&replay, OutputMode::Text).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "operation on orders failed: UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert!(
+        replay
+            .operations()
+            .iter()
+            .all(|o| o == "DescribeStacks" || o == "DescribeStackEvents"),
+        "watch only reads: {:?}",
+        replay.operations()
+    );
+    let text = out.stderr();
+    // The operation's events from its start (before the watch began), each once, not the
+    // create before it.
+    assert_eq!(text.matches("User Initiated").count(), 1, "{text}");
+    assert!(!text.contains("CREATE_COMPLETE"), "{text}");
+    assert!(
+        text.contains("root cause: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) UPDATE_FAILED: Access denied [AccessDenied]"),
+        "issue #22 item 5: watch does not end with the root cause: {text}"
+    );
+}
+
+#[tokio::test]
+async fn watch_of_a_settled_stack_says_so_and_deploy_on_a_busy_stack_names_watch() {
+    let replay = Replay::new(vec![stack("orders", "UPDATE_COMPLETE", false, &[])]).await;
+    let (result, out) = watch(&replay, OutputMode::Text).await;
+    result.unwrap();
+    assert_eq!(
+        out.stderr(),
+        "stack orders: UPDATE_COMPLETE (no operation in progress)\n"
+    );
+
+    let replay = Replay::new(vec![stack("orders", "UPDATE_IN_PROGRESS", false, &[])]).await;
+    let (result, _) = deploy(&replay, &["--stack-name", "orders"], OutputMode::Text).await;
+    let line = format!("{:#}", result.unwrap_err());
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.starts_with("stack `orders` is busy (UPDATE_IN_PROGRESS)")
+            && line.contains("`streamstack watch orders`"),
+        "issue #22 item 5: deploy on a busy stack does not name `streamstack watch`: {line}"
+    );
+    assert_eq!(replay.operations(), ["DescribeStacks"], "nothing else sent");
+}

@@ -8,6 +8,7 @@
 //! - [`events`]: stack events (DescribeStackEvents) and how they are shown;
 //! - [`follow`]: an operation followed live until the stack settles (above `stack` and
 //!   `events`, which do not know each other), returning each new event for the caller to show;
+//! - [`operation`]: an operation followed to its end and shown (events, root cause on failure);
 //! - [`root_cause`]: the root cause of a failed operation, following nested stacks.
 //!
 //! The functions take a client built by the caller, so tests can give one that replays recorded
@@ -17,6 +18,7 @@ pub mod arns;
 pub mod change_set;
 pub mod events;
 pub mod follow;
+pub mod operation;
 pub mod root_cause;
 pub mod stack;
 

@@ -13,3 +13,4 @@ pub mod stop;
 pub mod synth;
 pub mod tail;
 pub mod upload;
+pub mod watch;

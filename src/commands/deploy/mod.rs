@@ -21,7 +21,7 @@ use clap::Args;
 use crate::aws::AwsArgs;
 use crate::cfn::change_set::{self, Change, ChangeSetRequest, Prepared};
 use crate::cfn::stack::{self, StackState};
-use crate::cfn::{events, follow, root_cause, Client, Polling};
+use crate::cfn::{events, follow, operation, Client, Polling};
 use crate::error::UsageError;
 use crate::flink::lifecycle::StartRequest;
 use crate::output::{OutputArgs, OutputMode, Printer};
@@ -417,7 +417,7 @@ async fn resolve_stack(
     }
     if !events::is_terminal(&s.status) {
         anyhow::bail!(
-            "stack `{name}` is busy ({}); wait for it to finish and try again",
+            "stack `{name}` is busy ({}): another operation is running; follow it to its end with `streamstack watch {name}`, then deploy again",
             s.status
         );
     }
@@ -594,17 +594,8 @@ async fn execute_and_follow(
 ) -> anyhow::Result<StackState> {
     let since = events::now_rfc3339();
     change_set::execute(cfn, name, cs_name).await?;
-    let (state, evs) =
-        follow::follow(cfn, name, &since, polling, |e| events::print(out, e)).await?;
+    let state = operation::follow_and_explain(cfn, name, &since, polling, out).await?;
     if events::is_failure(&state.status) {
-        let lines = root_cause::explain_failure(cfn, name, &evs, &state).await;
-        match out.mode() {
-            OutputMode::Text => lines.iter().for_each(|l| out.err(l)),
-            OutputMode::Json => out.out(
-                &serde_json::json!({"type": "result", "status": state.status, "stack": name, "rootCause": lines})
-                    .to_string(),
-            ),
-        }
         anyhow::bail!("deployment of {name} failed: {}", state.status);
     }
     Ok(state)
