@@ -35,6 +35,8 @@ pub enum Command {
     Produce(crate::commands::produce::ProduceCommand),
     /// Read every shard of a stream, de-aggregate and print the records.
     Tail(crate::commands::tail::TailArgs),
+    /// Roll back a stack a failed operation left behind (RollbackStack, ContinueUpdateRollback).
+    Rollback(crate::commands::rollback::RollbackArgs),
     /// Follow a stack operation already in progress to its end (events, root cause on failure).
     Watch(crate::commands::watch::WatchArgs),
 }

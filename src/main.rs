@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Status(args) => streamstack::commands::status::run(&args),
         Command::Produce(args) => streamstack::commands::produce::run(&args),
         Command::Tail(args) => streamstack::commands::tail::run(&args),
+        Command::Rollback(args) => streamstack::commands::rollback::run(&args),
         Command::Watch(args) => streamstack::commands::watch::run(&args),
     };
     match result {

@@ -1116,3 +1116,285 @@ async fn watch_of_a_settled_stack_says_so_and_deploy_on_a_busy_stack_names_watch
     );
     assert_eq!(replay.operations(), ["DescribeStacks"], "nothing else sent");
 }
+
+async fn rollback(replay: &Replay, args: &[&str]) -> (anyhow::Result<()>, Captured) {
+    let Command::Rollback(args) = parse(&[&["rollback", "orders"], args].concat()) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let result = streamstack::commands::rollback::rollback(
+        &args,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await;
+    (result, captured)
+}
+
+// Issue #22 item 2. moto 5.2.5 has neither RollbackStack nor ContinueUpdateRollback (no handler
+// in moto/cloudformation/responses.py) and ignores ExecuteChangeSet's DisableRollback (a failed
+// resource there never leaves a stack in UPDATE_FAILED), so rollback control is tested here.
+#[tokio::test]
+async fn on_failure_keep_disables_rollback_and_rollback_then_rolls_the_stack_back() {
+    let failed_update = || {
+        let mut responses = update_until_execute();
+        responses.extend([
+            stack("orders", "UPDATE_FAILED", false, &[]),
+            events(
+                "orders",
+                &[
+                    Ev("k3", "orders", STACK_TYPE, "UPDATE_FAILED", "The following resource(s) failed to update: [DeliveryStream].", 3),
+                    Ev("k2", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Access denied\" (RequestToken: 1, HandlerErrorCode: AccessDenied)", 2),
+                    Ev("k1", "orders", STACK_TYPE, "UPDATE_IN_PROGRESS", "User Initiated", 1),
+                ],
+            ),
+        ]);
+        responses
+    };
+    for flags in [&["--on-failure", "keep"][..], &["--disable-rollback"][..]] {
+        let replay = Replay::new(failed_update()).await;
+        let (result, out) = deploy(
+            &replay,
+            &[&["--stack-name", "orders"], flags].concat(),
+            OutputMode::Text,
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "deployment of orders failed: UPDATE_FAILED"
+        );
+        let execute = &replay.bodies()[3];
+        assert!(
+            execute.contains("Action=ExecuteChangeSet") && execute.contains("DisableRollback=true"),
+            "issue #22 item 2: {flags:?} does not disable the rollback: {execute}"
+        );
+        let text = out.stderr();
+        assert!(
+            text.contains("root cause: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) UPDATE_FAILED: Access denied [AccessDenied]")
+                && text.contains("`streamstack rollback orders` rolls the stack back"),
+            "{text}"
+        );
+    }
+    // The default still rolls back: no DisableRollback sent.
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("d1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    deploy(&replay, &["--stack-name", "orders"], OutputMode::Text)
+        .await
+        .0
+        .unwrap();
+    assert!(
+        !replay.bodies()[3].contains("DisableRollback"),
+        "{}",
+        replay.bodies()[3]
+    );
+
+    // Then `rollback`: RollbackStack for UPDATE_FAILED, followed to its end.
+    let role = "arn:aws:iam::123456789012:role/cfn-deployer";
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_FAILED", false, &[]),
+        ok("RollbackStack", &format!("<StackId>{STACK_ID}</StackId>")),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev(
+                    "b2",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_COMPLETE",
+                    "",
+                    2,
+                ),
+                Ev(
+                    "b1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    "User Initiated",
+                    1,
+                ),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(&replay, &["--role-arn", role]).await;
+    result.unwrap();
+    assert_eq!(
+        replay.operations(),
+        [
+            "DescribeStacks",
+            "RollbackStack",
+            "DescribeStacks",
+            "DescribeStackEvents"
+        ]
+    );
+    let sent = decoded(&replay.bodies()[1]);
+    assert!(
+        sent.contains("StackName=orders") && sent.contains(&format!("RoleARN={role}")),
+        "{sent}"
+    );
+    let text = out.stderr();
+    assert!(
+        text.contains("UPDATE_ROLLBACK_IN_PROGRESS"),
+        "followed live: {text}"
+    );
+    assert!(
+        text.ends_with("stack orders: UPDATE_ROLLBACK_COMPLETE\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn rollback_continues_an_update_rollback_that_failed_skipping_the_named_resources() {
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_ROLLBACK_FAILED", false, &[]),
+        ok("ContinueUpdateRollback", ""),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev(
+                    "s3",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_COMPLETE",
+                    "",
+                    3,
+                ),
+                Ev(
+                    "s2",
+                    "DeliveryStream",
+                    FIREHOSE,
+                    "UPDATE_COMPLETE",
+                    "Resource skipped during rollback",
+                    2,
+                ),
+                Ev(
+                    "s1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    "",
+                    1,
+                ),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(
+        &replay,
+        &["--skip", "DeliveryStream", "--skip", "Nested.Queue"],
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(replay.operations()[1], "ContinueUpdateRollback");
+    let sent = decoded(&replay.bodies()[1]);
+    assert!(
+        sent.contains("ResourcesToSkip.member.1=DeliveryStream")
+            && sent.contains("ResourcesToSkip.member.2=Nested.Queue"),
+        "issue #22 item 2: --skip is not sent as ResourcesToSkip: {sent}"
+    );
+    assert!(
+        out.stderr()
+            .contains("skipping DeliveryStream, Nested.Queue"),
+        "{}",
+        out.stderr()
+    );
+
+    // A failed rollback: root cause, exit 1.
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_FAILED", false, &[]),
+        ok("RollbackStack", &format!("<StackId>{STACK_ID}</StackId>")),
+        stack("orders", "UPDATE_ROLLBACK_FAILED", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev("f3", "orders", STACK_TYPE, "UPDATE_ROLLBACK_FAILED", "The following resource(s) failed to update: [DeliveryStream].", 3),
+                Ev("f2", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Bucket gone\" (RequestToken: 2, HandlerErrorCode: NotFound)", 2),
+                Ev("f1", "orders", STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", "", 1),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(&replay, &[]).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "rollback of orders failed: UPDATE_ROLLBACK_FAILED"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert!(
+        out.stderr().contains("Bucket gone [NotFound]"),
+        "{}",
+        out.stderr()
+    );
+
+    // --skip for a stack not in UPDATE_ROLLBACK_FAILED, and a stack with nothing to roll back:
+    // exit 2, one line, nothing but DescribeStacks sent.
+    for (status, args, message) in [
+        (
+            "UPDATE_FAILED",
+            &["--skip", "DeliveryStream"][..],
+            "--skip is only for a stack in UPDATE_ROLLBACK_FAILED; stack `orders` is UPDATE_FAILED",
+        ),
+        (
+            "UPDATE_COMPLETE",
+            &[][..],
+            "stack `orders` is UPDATE_COMPLETE: nothing to roll back",
+        ),
+    ] {
+        let replay = Replay::new(vec![stack("orders", status, false, &[])]).await;
+        let err = rollback(&replay, args).await.0.unwrap_err();
+        let line = format!("{err:#}");
+        assert!(
+            line.starts_with(message) && line.lines().count() == 1,
+            "{line}"
+        );
+        assert_eq!(exit_code(&err), 2);
+        assert_eq!(replay.operations(), ["DescribeStacks"]);
+    }
+}
+
+#[test]
+fn bad_rollback_and_on_failure_values_are_refused_before_any_call() {
+    for (args, message) in [
+        (
+            &["rollback", "orders", "--skip", "Delivery Stream"][..],
+            "--skip `Delivery Stream` is not a logical resource id",
+        ),
+        (
+            &["rollback", "orders", "--skip", "Nested."][..],
+            "--skip `Nested.` is not a logical resource id",
+        ),
+        (
+            &["rollback", "orders", "--role-arn", "admin"][..],
+            "--role-arn `admin` is not an IAM role ARN",
+        ),
+        (
+            &[
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--on-failure",
+                "ignore",
+            ][..],
+            "--on-failure `ignore` is not allowed; allowed: rollback, keep",
+        ),
+    ] {
+        let (code, err) = run_offline(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}

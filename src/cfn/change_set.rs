@@ -244,11 +244,18 @@ pub async fn create(
     }
 }
 
-/// Executes the change set `name` of `stack_name`.
-pub async fn execute(cfn: &Client, stack_name: &str, name: &str) -> anyhow::Result<()> {
+/// Executes the change set `name` of `stack_name`; with `disable_rollback`, a failure leaves the
+/// stack as it is (CREATE_FAILED, UPDATE_FAILED) instead of rolling back, for inspection.
+pub async fn execute(
+    cfn: &Client,
+    stack_name: &str,
+    name: &str,
+    disable_rollback: bool,
+) -> anyhow::Result<()> {
     cfn.execute_change_set()
         .stack_name(stack_name)
         .change_set_name(name)
+        .set_disable_rollback(disable_rollback.then_some(true))
         .send()
         .await
         .map_err(|e| fail(format!("cannot execute change set {name}"), &e))?;

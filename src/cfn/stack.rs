@@ -91,6 +91,42 @@ pub async fn delete(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow:
     Ok(())
 }
 
+/// Rolls a stack left in CREATE_FAILED or UPDATE_FAILED (a change set executed with rollback
+/// disabled) back to its last stable state (RollbackStack).
+pub async fn rollback(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow::Result<()> {
+    cfn.rollback_stack()
+        .stack_name(name)
+        .set_role_arn(role_arn.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot roll back stack `{name}`"), &e))?;
+    Ok(())
+}
+
+/// Continues the rollback of a stack in UPDATE_ROLLBACK_FAILED (ContinueUpdateRollback),
+/// skipping the resources `skip` (logical ids; `Nested.Resource` in a nested stack), which
+/// CloudFormation then marks as rolled back without touching them.
+pub async fn continue_update_rollback(
+    cfn: &Client,
+    name: &str,
+    skip: &[String],
+    role_arn: Option<&str>,
+) -> anyhow::Result<()> {
+    cfn.continue_update_rollback()
+        .stack_name(name)
+        .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+        .set_role_arn(role_arn.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                format!("cannot continue the rollback of stack `{name}`"),
+                &e,
+            )
+        })?;
+    Ok(())
+}
+
 /// Deletes the empty stack (REVIEW_IN_PROGRESS) that CreateChangeSet made for a new stack;
 /// nothing was deployed, so a failure is ignored.
 pub async fn delete_review_stack(cfn: &Client, name: &str) {

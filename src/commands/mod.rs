@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod dist;
 pub mod produce;
+pub mod rollback;
 pub mod start;
 pub mod status;
 pub mod stop;

@@ -71,6 +71,14 @@ pub struct DeployArgs {
     /// With --start: seconds to watch the job's log for restarts once it is RUNNING.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "start")]
     pub settle: u64,
+    /// What a failed deployment does: `rollback` (the default: back to the last stable state) or
+    /// `keep` (rollback disabled: the failed resources stay for inspection; `streamstack
+    /// rollback STACK` rolls back later).
+    #[arg(long, value_name = "rollback|keep")]
+    pub on_failure: Option<String>,
+    /// The same as `--on-failure keep`.
+    #[arg(long, conflicts_with = "on_failure")]
+    pub disable_rollback: bool,
     /// The service role CloudFormation assumes to deploy (an IAM role ARN); without it,
     /// CloudFormation uses your credentials.
     #[arg(long, value_name = "ARN")]
@@ -122,6 +130,20 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
     }
 }
 
+/// Whether a failed deployment keeps its failed resources: `--on-failure keep` or
+/// `--disable-rollback`; an `--on-failure` value other than `rollback` and `keep` is a usage
+/// error.
+pub fn keep_on_failure(args: &DeployArgs) -> Result<bool, UsageError> {
+    match args.on_failure.as_deref() {
+        None => Ok(args.disable_rollback),
+        Some("rollback") => Ok(false),
+        Some("keep") => Ok(true),
+        Some(other) => Err(UsageError(format!(
+            "--on-failure `{other}` is not allowed; allowed: rollback, keep"
+        ))),
+    }
+}
+
 /// Checks the `--reset-param` names: parameters of the pattern that have a default, not set by
 /// deploy itself nor given a value in the same run.
 fn check_resets(
@@ -163,6 +185,7 @@ fn check_resets(
 /// error (exit code 2) or a render error.
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
+    keep_on_failure(args)?;
     if let Some(role) = &args.role_arn {
         crate::cfn::arns::check_role_arn(role)?;
     }
@@ -362,7 +385,8 @@ async fn steps(
     if let (Some(policy), false) = (&plan.stack_policy, request.create) {
         stack::set_policy(&cfn, name, policy).await?;
     }
-    let state = execute_and_follow(&cfn, name, &cs_name, polling, out).await?;
+    let keep = keep_on_failure(args)?;
+    let state = execute_and_follow(&cfn, name, &cs_name, keep, polling, out).await?;
     if let (Some(policy), true) = (&plan.stack_policy, request.create) {
         stack::set_policy(&cfn, name, policy).await?;
     }
@@ -589,13 +613,21 @@ async fn execute_and_follow(
     cfn: &Client,
     name: &str,
     cs_name: &str,
+    keep: bool,
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<StackState> {
     let since = events::now_rfc3339();
-    change_set::execute(cfn, name, cs_name).await?;
+    change_set::execute(cfn, name, cs_name, keep).await?;
     let state = operation::follow_and_explain(cfn, name, &since, polling, out).await?;
     if events::is_failure(&state.status) {
+        if keep {
+            out.say(
+                "info",
+                &format!("rollback disabled: the failed resources stay for inspection; `streamstack rollback {name}` rolls the stack back"),
+                serde_json::json!({"rollback": "DISABLED"}),
+            );
+        }
         anyhow::bail!("deployment of {name} failed: {}", state.status);
     }
     Ok(state)
