@@ -1398,3 +1398,74 @@ fn bad_rollback_and_on_failure_values_are_refused_before_any_call() {
         assert!(err.contains(message), "{args:?}: {err}");
     }
 }
+
+// Issue #22 item 1: which property replaces a resource comes from the change set's Replacement
+// and Details (Target.Name, RequiresRecreation), which moto's change sets do not carry.
+#[tokio::test]
+async fn diff_marks_the_properties_the_change_set_says_replace_the_resource() {
+    let deployed = streamstack::render::render_pattern(
+        "kds-kdf-s3",
+        &streamstack::render::RenderOptions::default(),
+    )
+    .unwrap();
+    let body = deployed
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        ok("GetTemplate", &format!("<TemplateBody>{body}</TemplateBody>")),
+        change_set_created(),
+        ok(
+            "DescribeChangeSet",
+            &format!(
+                "<ChangeSetName>streamstack-1</ChangeSetName><StackId>{STACK_ID}</StackId><StackName>orders</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>DataStream</LogicalResourceId><ResourceType>AWS::Kinesis::Stream</ResourceType><Replacement>True</Replacement><Details><member><Target><Attribute>Properties</Attribute><Name>StreamModeDetails</Name><RequiresRecreation>Always</RequiresRecreation></Target><Evaluation>Static</Evaluation><ChangeSource>DirectModification</ChangeSource></member></Details></ResourceChange></member></Changes>"
+            ),
+        ),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let Command::Diff(args) = parse(&[
+        "diff",
+        "kds-kdf-s3",
+        "--stack-name",
+        "orders",
+        "--param",
+        "StreamMode=ON_DEMAND",
+        "--exit-code",
+    ]) else {
+        unreachable!()
+    };
+    let plan = streamstack::commands::deploy::prepare(&args.deploy_args()).unwrap();
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let err = streamstack::commands::deploy::diff::diff(
+        &args,
+        plan,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(exit_code(&err), 3, "--exit-code with changes");
+    assert_eq!(
+        replay.operations(),
+        [
+            "DescribeStacks",
+            "GetTemplate",
+            "CreateChangeSet",
+            "DescribeChangeSet",
+            "DeleteChangeSet"
+        ],
+        "nothing executed"
+    );
+    let text = captured.stdout();
+    assert!(
+        text.contains("~ Modify DataStream (AWS::Kinesis::Stream)  (replaced)\n")
+            && text.contains(
+                "    StreamModeDetails.StreamMode: \"PROVISIONED\" -> \"ON_DEMAND\"  [replaces]\n"
+            ),
+        "issue #22 item 1: the replacing property is not marked: {text}"
+    );
+}

@@ -56,6 +56,10 @@ pub struct Change {
     pub replacement: String,
     /// Whether the change adds or widens permissions or network access.
     pub security: bool,
+    /// The change set's details for a modified resource: (property name, RequiresRecreation:
+    /// Never, Conditionally, Always), for the properties it names.
+    #[serde(skip)]
+    pub details: Vec<(String, String)>,
 }
 
 /// The outcome of preparing a change set.
@@ -212,6 +216,19 @@ pub async fn create(
                                     .map(|r| r.as_str().to_string())
                                     .unwrap_or_default(),
                                 security,
+                                details: rc
+                                    .details()
+                                    .iter()
+                                    .filter_map(|d| d.target())
+                                    .filter_map(|t| {
+                                        Some((
+                                            t.name()?.to_string(),
+                                            t.requires_recreation()
+                                                .map(|r| r.as_str().to_string())
+                                                .unwrap_or_default(),
+                                        ))
+                                    })
+                                    .collect(),
                             }
                         },
                     ));

@@ -9,6 +9,7 @@
 //! - [`follow`]: an operation followed live until the stack settles (above `stack` and
 //!   `events`, which do not know each other), returning each new event for the caller to show;
 //! - [`operation`]: an operation followed to its end and shown (events, root cause on failure);
+//! - [`template_diff`]: the property-level difference between the deployed template and a new one;
 //! - [`root_cause`]: the root cause of a failed operation, following nested stacks.
 //!
 //! The functions take a client built by the caller, so tests can give one that replays recorded
@@ -21,6 +22,7 @@ pub mod follow;
 pub mod operation;
 pub mod root_cause;
 pub mod stack;
+pub mod template_diff;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -91,6 +91,22 @@ pub async fn delete(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow:
     Ok(())
 }
 
+/// The stack's deployed template as JSON (GetTemplate, the original template as submitted).
+pub async fn template(cfn: &Client, name: &str) -> anyhow::Result<serde_json::Value> {
+    let out = cfn
+        .get_template()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot read the template of stack `{name}`"), &e))?;
+    let body = out.template_body().unwrap_or("{}");
+    serde_json::from_str(body)
+        .or_else(|_| serde_yaml_ng::from_str(body))
+        .map_err(|e| {
+            anyhow::anyhow!("the deployed template of stack `{name}` is neither JSON nor YAML: {e}")
+        })
+}
+
 /// Rolls a stack left in CREATE_FAILED or UPDATE_FAILED (a change set executed with rollback
 /// disabled) back to its last stable state (RollbackStack).
 pub async fn rollback(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow::Result<()> {

@@ -121,6 +121,7 @@ mod tests {
                 resource_type: "AWS::Kinesis::Stream".into(),
                 replacement: String::new(),
                 security: false,
+                details: vec![],
             },
             Change {
                 action: "Modify".into(),
@@ -128,6 +129,7 @@ mod tests {
                 resource_type: "AWS::IAM::Role".into(),
                 replacement: "False".into(),
                 security: true,
+                details: vec![],
             },
         ];
         let t = render(&changes);

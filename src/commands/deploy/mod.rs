@@ -8,6 +8,7 @@
 //! ([`crate::flink::lifecycle`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
+pub mod diff;
 pub mod params;
 pub mod producer_network;
 
