@@ -1469,3 +1469,64 @@ async fn diff_marks_the_properties_the_change_set_says_replace_the_resource() {
         "issue #22 item 1: the replacing property is not marked: {text}"
     );
 }
+
+// Issue #22 item 1, the plan of `deploy`: the change set is read with IncludePropertyValues, and
+// the values AWS gives (Details' Target Path, BeforeValue, AfterValue, RequiresRecreation; moto
+// gives none and ignores the flag) are shown under the table.
+#[tokio::test]
+async fn the_plan_of_deploy_shows_the_changed_properties_the_change_set_gives() {
+    let with_values = || {
+        ok(
+            "DescribeChangeSet",
+            &format!(
+                "<ChangeSetName>streamstack-1</ChangeSetName><StackId>{STACK_ID}</StackId><StackName>orders</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>DataStream</LogicalResourceId><ResourceType>AWS::Kinesis::Stream</ResourceType><Replacement>True</Replacement><Details><member><Target><Attribute>Properties</Attribute><Name>StreamModeDetails</Name><RequiresRecreation>Always</RequiresRecreation><Path>/Properties/StreamModeDetails/StreamMode</Path><BeforeValue>PROVISIONED</BeforeValue><AfterValue>ON_DEMAND</AfterValue><AttributeChangeType>Modify</AttributeChangeType></Target><Evaluation>Static</Evaluation><ChangeSource>DirectModification</ChangeSource></member><member><Target><Attribute>Properties</Attribute><Name>RetentionPeriodHours</Name><RequiresRecreation>Never</RequiresRecreation><Path>/Properties/RetentionPeriodHours</Path><BeforeValue>24</BeforeValue><AfterValue>48</AfterValue><AttributeChangeType>Modify</AttributeChangeType></Target></member></Details></ResourceChange></member></Changes>"
+            ),
+        )
+    };
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        with_values(),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan"],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    let describe = &replay.bodies()[2];
+    assert!(
+        describe.contains("Action=DescribeChangeSet")
+            && describe.contains("IncludePropertyValues=true"),
+        "{describe}"
+    );
+    let text = out.stderr();
+    assert!(
+        text.contains("  DataStream.StreamModeDetails.StreamMode: PROVISIONED -> ON_DEMAND  [replaces]\n  DataStream.RetentionPeriodHours: 24 -> 48\n"),
+        "issue #22 item 1: the plan of deploy does not show the changed properties: {text}"
+    );
+
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        with_values(),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan", "--output", "json"],
+        OutputMode::Json,
+    )
+    .await;
+    result.unwrap();
+    let lines = json_lines(&out.stdout());
+    let change = lines.iter().find(|l| l["type"] == "change").unwrap();
+    assert_eq!(
+        change["change"]["properties"][0],
+        serde_json::json!({"path": "StreamModeDetails.StreamMode", "before": "PROVISIONED", "after": "ON_DEMAND", "requiresRecreation": "Always"})
+    );
+}

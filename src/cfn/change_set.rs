@@ -60,6 +60,49 @@ pub struct Change {
     /// Never, Conditionally, Always), for the properties it names.
     #[serde(skip)]
     pub details: Vec<(String, String)>,
+    /// The properties that change with their old and new values, when CloudFormation gives
+    /// them (DescribeChangeSet with IncludePropertyValues; the emulator gives none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<PropertyValue>,
+}
+
+/// One property of a modified resource with its old and new value, from the change set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PropertyValue {
+    /// The property's path, e.g. `ShardCount` or `StreamModeDetails.StreamMode`.
+    pub path: String,
+    /// The value before, if any.
+    pub before: Option<String>,
+    /// The value after, if any.
+    pub after: Option<String>,
+    /// Never, Conditionally or Always.
+    #[serde(rename = "requiresRecreation")]
+    pub requires_recreation: String,
+}
+
+/// The property values of a resource change's details (see [`PropertyValue`]): the path with
+/// `/Properties/` dropped and `/` as `.`.
+fn property_values(rc: &aws_sdk_cloudformation::types::ResourceChange) -> Vec<PropertyValue> {
+    rc.details()
+        .iter()
+        .filter_map(|d| d.target())
+        .filter(|t| t.before_value().is_some() || t.after_value().is_some())
+        .map(|t| {
+            let path = t.path().or(t.name()).unwrap_or("");
+            PropertyValue {
+                path: path
+                    .trim_start_matches("/Properties/")
+                    .trim_start_matches('/')
+                    .replace('/', "."),
+                before: t.before_value().map(str::to_string),
+                after: t.after_value().map(str::to_string),
+                requires_recreation: t
+                    .requires_recreation()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// The outcome of preparing a change set.
@@ -179,6 +222,7 @@ pub async fn create(
             .describe_change_set()
             .stack_name(&req.stack_name)
             .change_set_name(&name)
+            .include_property_values(true)
             .send()
             .await
             .map_err(|e| fail(format!("cannot read change set {name}"), &e));
@@ -229,6 +273,7 @@ pub async fn create(
                                         ))
                                     })
                                     .collect(),
+                                properties: property_values(rc),
                             }
                         },
                     ));
@@ -237,6 +282,7 @@ pub async fn create(
                             cfn.describe_change_set()
                                 .stack_name(&req.stack_name)
                                 .change_set_name(&name)
+                                .include_property_values(true)
                                 .next_token(token)
                                 .send()
                                 .await

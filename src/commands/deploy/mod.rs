@@ -359,8 +359,15 @@ async fn steps(
         role_arn: args.role_arn.clone(),
         notification_arns: args.notification_arns.clone(),
     };
-    let Some((cs_name, changes)) =
-        plan_changes(&cfn, &request, &param_changes, polling, out).await?
+    let Some((cs_name, changes)) = plan_changes(
+        &cfn,
+        &request,
+        &param_changes,
+        &secrets(&plan.template, &plan.parameters),
+        polling,
+        out,
+    )
+    .await?
     else {
         if let (Some(policy), false) = (&plan.stack_policy, args.plan) {
             // Nothing to execute, but the stack policy of the file still applies (not on a plan).
@@ -527,6 +534,7 @@ async fn plan_changes(
     cfn: &Client,
     request: &ChangeSetRequest,
     param_changes: &[params::ParamChange],
+    secrets: &[String],
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<Option<(String, Vec<Change>)>> {
@@ -550,6 +558,10 @@ async fn plan_changes(
                 changes.len()
             ));
             out.err(&changes_table::render(&changes));
+            let properties = changes_table::render_properties(&changes, secrets);
+            if !properties.is_empty() {
+                out.err(&properties);
+            }
             if !param_changes.is_empty() {
                 out.err(&changes_table::render_parameters(param_changes));
             }
@@ -570,6 +582,19 @@ async fn plan_changes(
         }
     }
     Ok(Some((cs_name, changes)))
+}
+
+/// The NoEcho parameter values this run sends (never printed).
+fn secrets(template: &serde_json::Value, parameters: &BTreeMap<String, String>) -> Vec<String> {
+    parameters
+        .iter()
+        .filter(|(name, _)| {
+            template
+                .pointer(&format!("/Parameters/{name}/NoEcho"))
+                .is_some_and(|v| v == &serde_json::Value::Bool(true) || v.as_str() == Some("true"))
+        })
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// Whether to execute the change set: not with `--plan`, and without `--yes` only when confirmed.
