@@ -1530,3 +1530,42 @@ async fn the_plan_of_deploy_shows_the_changed_properties_the_change_set_gives() 
         serde_json::json!({"path": "StreamModeDetails.StreamMode", "before": "PROVISIONED", "after": "ON_DEMAND", "requiresRecreation": "Always"})
     );
 }
+
+// Issue #22 "make room": every wait is one throttling-aware poller, so a throttled
+// DescribeChangeSet (after the SDK's own 3 attempts) is polled again instead of ending the deploy.
+#[tokio::test]
+async fn a_throttled_describe_change_set_is_polled_again() {
+    let throttled = || error(400, "Throttling", "Rate exceeded");
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        throttled(),
+        throttled(),
+        throttled(),
+        change_set_ready("Modify"),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan"],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap_or_else(|e| panic!("a throttled DescribeChangeSet ended the deploy: {e:#}"));
+    assert_eq!(
+        replay
+            .operations()
+            .iter()
+            .filter(|o| *o == "DescribeChangeSet")
+            .count(),
+        4,
+        "{:?}",
+        replay.operations()
+    );
+    assert!(
+        out.stderr().contains("update stack orders: 1 change(s)"),
+        "{}",
+        out.stderr()
+    );
+}
