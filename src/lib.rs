@@ -1,8 +1,9 @@
 //! streamstack: render, package and deploy Amazon Kinesis streaming patterns.
 //!
 //! Where things are:
-//! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy`, `destroy`,
-//!   `status`, `start`, `stop`, `produce`, `tail`); [`cli`] wires them together;
+//! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy` with `diff`,
+//!   `destroy`, `rollback`, `watch`, `status`, `start`, `stop`, `produce`, `tail`); [`cli`] wires
+//!   them together;
 //! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), where they
 //!   and the fragments are loaded from (embedded, or `--templates DIR`), and `--param` checks;
 //! - [`render`]: handlebars fragments merged into one CloudFormation template, checked, and
