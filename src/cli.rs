@@ -23,6 +23,9 @@ pub enum Command {
     Upload(crate::commands::upload::UploadArgs),
     /// Deploy a pattern as a stack through a change set.
     Deploy(crate::commands::deploy::DeployArgs),
+    /// Show what a deploy would change on a stack, property by property (exit 3 with --exit-code
+    /// when something would change).
+    Diff(crate::commands::deploy::diff::DiffArgs),
     /// Delete a stack.
     Destroy(crate::commands::destroy::DestroyArgs),
     /// Start a stack's Flink application and follow it to RUNNING.
@@ -39,6 +42,10 @@ pub enum Command {
     Patterns(crate::commands::patterns::PatternsArgs),
     /// List the building blocks with what each needs, provides and reads.
     Blocks(crate::commands::blocks::BlocksArgs),
+    /// Roll back a stack a failed operation left behind (RollbackStack, ContinueUpdateRollback).
+    Rollback(crate::commands::rollback::RollbackArgs),
+    /// Follow a stack operation already in progress to its end (events, root cause on failure).
+    Watch(crate::commands::watch::WatchArgs),
 }
 
 #[cfg(test)]

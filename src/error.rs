@@ -12,8 +12,20 @@ pub struct UsageError(pub String);
 #[error("`streamstack {0}` is not yet available in this version")]
 pub struct NotYetAvailable(pub &'static str);
 
-/// Exit code for an error: 2 for usage errors, 1 for everything else.
+/// Not a failure: `diff --exit-code` found changes (as `git diff --exit-code`). Exits with
+/// [`CHANGES_EXIT_CODE`], printing nothing more than the diff itself.
+#[derive(Debug, Error)]
+#[error("{0} resource(s) would change")]
+pub struct ChangesFound(pub usize);
+
+/// The exit code of [`ChangesFound`].
+pub const CHANGES_EXIT_CODE: u8 = 3;
+
+/// Exit code for an error: 2 for usage errors, 3 for [`ChangesFound`], 1 for everything else.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<ChangesFound>().is_some() {
+        return CHANGES_EXIT_CODE;
+    }
     if err.downcast_ref::<UsageError>().is_some()
         || err.downcast_ref::<NotYetAvailable>().is_some()
         || err

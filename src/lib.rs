@@ -1,9 +1,9 @@
 //! streamstack: render, package and deploy Amazon Kinesis streaming patterns.
 //!
 //! Where things are:
-//! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy`, `destroy`,
-//!   `status`, `start`, `stop`, `produce`, `tail`, `patterns`, `blocks`); [`cli`] wires them
-//!   together;
+//! - [`commands`]: one module per subcommand (`synth`, `dist`, `upload`, `deploy` with `diff`,
+//!   `destroy`, `rollback`, `watch`, `status`, `start`, `stop`, `produce`, `tail`, `patterns`,
+//!   `blocks`); [`cli`] wires them together;
 //! - [`pattern`]: pattern manifests (parameters, conditions, building blocks, outputs), built-in
 //!   or the user's, where they and the fragments are loaded from (embedded, or `--templates DIR`),
 //!   `--param` checks, and [`pattern::compose`]: what each block needs, provides and reads, and

@@ -869,3 +869,703 @@ async fn destroy_empty_buckets_reports_per_key_errors_and_stops_after_bounded_ro
         "the stack is not deleted with its bucket still full"
     );
 }
+
+/// The form body of an awsQuery request with `%3A` and `%2F` decoded, to read ARNs in it.
+fn decoded(body: &str) -> String {
+    body.replace("%3A", ":").replace("%2F", "/")
+}
+
+// Issue #22 item 6. The emulator (moto 5.2.5) stores CreateChangeSet's RoleARN and
+// NotificationARNs but never uses either (no role is assumed, no event is published through it
+// for a change set's stack), so the requests sent are what is checked here.
+#[tokio::test]
+async fn the_service_role_and_notification_topics_are_sent_with_the_change_set_and_the_deletion() {
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("u1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    let role = "arn:aws:iam::123456789012:role/cfn-deployer";
+    let (result, _) = deploy(
+        &replay,
+        &[
+            "--stack-name",
+            "orders",
+            "--role-arn",
+            role,
+            "--notification-arn",
+            "arn:aws:sns:us-east-1:123456789012:ops",
+            "--notification-arn",
+            "arn:aws:sns:us-east-1:123456789012:audit",
+        ],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    let create = decoded(&replay.bodies()[1]);
+    assert!(create.contains("Action=CreateChangeSet"), "{create}");
+    assert!(
+        create.contains(&format!("RoleARN={role}")),
+        "issue #22 item 6: --role-arn is not sent with CreateChangeSet: {create}"
+    );
+    assert!(
+        create.contains("NotificationARNs.member.1=arn:aws:sns:us-east-1:123456789012:ops")
+            && create
+                .contains("NotificationARNs.member.2=arn:aws:sns:us-east-1:123456789012:audit"),
+        "issue #22 item 6: --notification-arn is not sent with CreateChangeSet: {create}"
+    );
+
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        ok("DeleteStack", ""),
+        no_stack("orders"),
+        events(
+            "orders",
+            &[Ev("d1", "orders", STACK_TYPE, "DELETE_COMPLETE", "", 1)],
+        ),
+    ])
+    .await;
+    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes", "--role-arn", role]) else {
+        unreachable!()
+    };
+    let (out, _) = Printer::capture(OutputMode::Text);
+    streamstack::commands::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
+        .await
+        .unwrap();
+    let delete = decoded(&replay.bodies()[1]);
+    assert!(
+        delete.contains("Action=DeleteStack") && delete.contains(&format!("RoleARN={role}")),
+        "issue #22 item 6: --role-arn is not sent with DeleteStack: {delete}"
+    );
+}
+
+/// Runs the binary with an endpoint nobody listens on: a request sent would fail with exit 1
+/// ("cannot reach the AWS endpoint"), so exit 2 with one line proves nothing was sent.
+fn run_offline(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamstack"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIAOFFLINE")
+        .env("AWS_SECRET_ACCESS_KEY", "offline")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_role_and_notification_arns_are_refused_before_any_call() {
+    let topic = |t: &str| format!("arn:aws:sns:us-east-1:123456789012:{t}");
+    let six: Vec<String> = (0..6).map(|i| topic(&format!("t{i}"))).collect();
+    let mut too_many = vec!["deploy", "kds-kdf-s3", "--stack-name", "orders", "--yes"];
+    for t in &six {
+        too_many.extend(["--notification-arn", t.as_str()]);
+    }
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--role-arn",
+                "cfn-deployer",
+            ],
+            "--role-arn `cfn-deployer` is not an IAM role ARN",
+        ),
+        (
+            vec![
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--notification-arn",
+                "arn:aws:sqs:us-east-1:123456789012:q",
+            ],
+            "--notification-arn `arn:aws:sqs:us-east-1:123456789012:q` is not an SNS topic ARN",
+        ),
+        (
+            too_many,
+            "--notification-arn given 6 times; allowed: at most 5 topics",
+        ),
+        (
+            vec![
+                "destroy",
+                "orders",
+                "--yes",
+                "--role-arn",
+                "arn:aws:iam::123456789012:user/me",
+            ],
+            "--role-arn `arn:aws:iam::123456789012:user/me` is not an IAM role ARN",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, err) = run_offline(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+async fn watch(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Captured) {
+    let Command::Watch(args) = parse(&["watch", "orders"]) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(mode);
+    let result =
+        streamstack::commands::watch::watch(&args, &replay.config, &Polling::immediate(), &out)
+            .await;
+    (result, captured)
+}
+
+// Issue #22 item 5. The emulator runs every operation to its end within the call that starts it,
+// so a stack is never UPDATE_IN_PROGRESS there: re-attaching is tested on replayed responses.
+#[tokio::test]
+async fn watch_re_attaches_to_an_update_in_progress_and_ends_with_its_root_cause() {
+    let before = [
+        Ev(
+            "u2",
+            "DeliveryStream",
+            FIREHOSE,
+            "UPDATE_IN_PROGRESS",
+            "",
+            2,
+        ),
+        Ev(
+            "u1",
+            "orders",
+            STACK_TYPE,
+            "UPDATE_IN_PROGRESS",
+            "User Initiated",
+            1,
+        ),
+        Ev("c9", "orders", STACK_TYPE, "CREATE_COMPLETE", "", 0),
+    ];
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_IN_PROGRESS", false, &[]),
+        events("orders", &before),
+        stack("orders", "UPDATE_IN_PROGRESS", false, &[]),
+        events("orders", &before),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev("u5", "orders", STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE", "", 5),
+                Ev("u4", "orders", STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: [DeliveryStream].", 4),
+                Ev("u3", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Access denied\" (RequestToken: 1, HandlerErrorCode: AccessDenied)", 3),
+                Ev("u2", "DeliveryStream", FIREHOSE, "UPDATE_IN_PROGRESS", "", 2),
+                Ev("u1", "orders", STACK_TYPE, "UPDATE_IN_PROGRESS", "User Initiated", 1),
+                Ev("c9", "orders", STACK_TYPE, "CREATE_COMPLETE", "", 0),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = watch(&replay, OutputMode::Text).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "operation on orders failed: UPDATE_ROLLBACK_COMPLETE"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert!(
+        replay
+            .operations()
+            .iter()
+            .all(|o| o == "DescribeStacks" || o == "DescribeStackEvents"),
+        "watch only reads: {:?}",
+        replay.operations()
+    );
+    let text = out.stderr();
+    // The operation's events from its start (before the watch began), each once, not the
+    // create before it.
+    assert_eq!(text.matches("User Initiated").count(), 1, "{text}");
+    assert!(!text.contains("CREATE_COMPLETE"), "{text}");
+    assert!(
+        text.contains("root cause: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) UPDATE_FAILED: Access denied [AccessDenied]"),
+        "issue #22 item 5: watch does not end with the root cause: {text}"
+    );
+}
+
+#[tokio::test]
+async fn watch_of_a_settled_stack_says_so_and_deploy_on_a_busy_stack_names_watch() {
+    let replay = Replay::new(vec![stack("orders", "UPDATE_COMPLETE", false, &[])]).await;
+    let (result, out) = watch(&replay, OutputMode::Text).await;
+    result.unwrap();
+    assert_eq!(
+        out.stderr(),
+        "stack orders: UPDATE_COMPLETE (no operation in progress)\n"
+    );
+
+    let replay = Replay::new(vec![stack("orders", "UPDATE_IN_PROGRESS", false, &[])]).await;
+    let (result, _) = deploy(&replay, &["--stack-name", "orders"], OutputMode::Text).await;
+    let line = format!("{:#}", result.unwrap_err());
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.starts_with("stack `orders` is busy (UPDATE_IN_PROGRESS)")
+            && line.contains("`streamstack watch orders`"),
+        "issue #22 item 5: deploy on a busy stack does not name `streamstack watch`: {line}"
+    );
+    assert_eq!(replay.operations(), ["DescribeStacks"], "nothing else sent");
+}
+
+async fn rollback(replay: &Replay, args: &[&str]) -> (anyhow::Result<()>, Captured) {
+    let Command::Rollback(args) = parse(&[&["rollback", "orders"], args].concat()) else {
+        unreachable!()
+    };
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let result = streamstack::commands::rollback::rollback(
+        &args,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await;
+    (result, captured)
+}
+
+// Issue #22 item 2. moto 5.2.5 has neither RollbackStack nor ContinueUpdateRollback (no handler
+// in moto/cloudformation/responses.py) and ignores ExecuteChangeSet's DisableRollback (a failed
+// resource there never leaves a stack in UPDATE_FAILED), so rollback control is tested here.
+#[tokio::test]
+async fn on_failure_keep_disables_rollback_and_rollback_then_rolls_the_stack_back() {
+    let failed_update = || {
+        let mut responses = update_until_execute();
+        responses.extend([
+            stack("orders", "UPDATE_FAILED", false, &[]),
+            events(
+                "orders",
+                &[
+                    Ev("k3", "orders", STACK_TYPE, "UPDATE_FAILED", "The following resource(s) failed to update: [DeliveryStream].", 3),
+                    Ev("k2", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Access denied\" (RequestToken: 1, HandlerErrorCode: AccessDenied)", 2),
+                    Ev("k1", "orders", STACK_TYPE, "UPDATE_IN_PROGRESS", "User Initiated", 1),
+                ],
+            ),
+        ]);
+        responses
+    };
+    for flags in [&["--on-failure", "keep"][..], &["--disable-rollback"][..]] {
+        let replay = Replay::new(failed_update()).await;
+        let (result, out) = deploy(
+            &replay,
+            &[&["--stack-name", "orders"], flags].concat(),
+            OutputMode::Text,
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "deployment of orders failed: UPDATE_FAILED"
+        );
+        let execute = &replay.bodies()[3];
+        assert!(
+            execute.contains("Action=ExecuteChangeSet") && execute.contains("DisableRollback=true"),
+            "issue #22 item 2: {flags:?} does not disable the rollback: {execute}"
+        );
+        let text = out.stderr();
+        assert!(
+            text.contains("root cause: DeliveryStream (AWS::KinesisFirehose::DeliveryStream) UPDATE_FAILED: Access denied [AccessDenied]")
+                && text.contains("`streamstack rollback orders` rolls the stack back"),
+            "{text}"
+        );
+    }
+    // The default still rolls back: no DisableRollback sent.
+    let mut responses = update_until_execute();
+    responses.extend([
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[Ev("d1", "orders", STACK_TYPE, "UPDATE_COMPLETE", "", 1)],
+        ),
+    ]);
+    let replay = Replay::new(responses).await;
+    deploy(&replay, &["--stack-name", "orders"], OutputMode::Text)
+        .await
+        .0
+        .unwrap();
+    assert!(
+        !replay.bodies()[3].contains("DisableRollback"),
+        "{}",
+        replay.bodies()[3]
+    );
+
+    // Then `rollback`: RollbackStack for UPDATE_FAILED, followed to its end.
+    let role = "arn:aws:iam::123456789012:role/cfn-deployer";
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_FAILED", false, &[]),
+        ok("RollbackStack", &format!("<StackId>{STACK_ID}</StackId>")),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev(
+                    "b2",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_COMPLETE",
+                    "",
+                    2,
+                ),
+                Ev(
+                    "b1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    "User Initiated",
+                    1,
+                ),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(&replay, &["--role-arn", role]).await;
+    result.unwrap();
+    assert_eq!(
+        replay.operations(),
+        [
+            "DescribeStacks",
+            "RollbackStack",
+            "DescribeStacks",
+            "DescribeStackEvents"
+        ]
+    );
+    let sent = decoded(&replay.bodies()[1]);
+    assert!(
+        sent.contains("StackName=orders") && sent.contains(&format!("RoleARN={role}")),
+        "{sent}"
+    );
+    let text = out.stderr();
+    assert!(
+        text.contains("UPDATE_ROLLBACK_IN_PROGRESS"),
+        "followed live: {text}"
+    );
+    assert!(
+        text.ends_with("stack orders: UPDATE_ROLLBACK_COMPLETE\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn rollback_continues_an_update_rollback_that_failed_skipping_the_named_resources() {
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_ROLLBACK_FAILED", false, &[]),
+        ok("ContinueUpdateRollback", ""),
+        stack("orders", "UPDATE_ROLLBACK_COMPLETE", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev(
+                    "s3",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_COMPLETE",
+                    "",
+                    3,
+                ),
+                Ev(
+                    "s2",
+                    "DeliveryStream",
+                    FIREHOSE,
+                    "UPDATE_COMPLETE",
+                    "Resource skipped during rollback",
+                    2,
+                ),
+                Ev(
+                    "s1",
+                    "orders",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    "",
+                    1,
+                ),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(
+        &replay,
+        &["--skip", "DeliveryStream", "--skip", "Nested.Queue"],
+    )
+    .await;
+    result.unwrap();
+    assert_eq!(replay.operations()[1], "ContinueUpdateRollback");
+    let sent = decoded(&replay.bodies()[1]);
+    assert!(
+        sent.contains("ResourcesToSkip.member.1=DeliveryStream")
+            && sent.contains("ResourcesToSkip.member.2=Nested.Queue"),
+        "issue #22 item 2: --skip is not sent as ResourcesToSkip: {sent}"
+    );
+    assert!(
+        out.stderr()
+            .contains("skipping DeliveryStream, Nested.Queue"),
+        "{}",
+        out.stderr()
+    );
+
+    // A failed rollback: root cause, exit 1.
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_FAILED", false, &[]),
+        ok("RollbackStack", &format!("<StackId>{STACK_ID}</StackId>")),
+        stack("orders", "UPDATE_ROLLBACK_FAILED", false, &[]),
+        events(
+            "orders",
+            &[
+                Ev("f3", "orders", STACK_TYPE, "UPDATE_ROLLBACK_FAILED", "The following resource(s) failed to update: [DeliveryStream].", 3),
+                Ev("f2", "DeliveryStream", FIREHOSE, "UPDATE_FAILED", "Resource handler returned message: \"Bucket gone\" (RequestToken: 2, HandlerErrorCode: NotFound)", 2),
+                Ev("f1", "orders", STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", "", 1),
+            ],
+        ),
+    ])
+    .await;
+    let (result, out) = rollback(&replay, &[]).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "rollback of orders failed: UPDATE_ROLLBACK_FAILED"
+    );
+    assert_eq!(exit_code(&err), 1);
+    assert!(
+        out.stderr().contains("Bucket gone [NotFound]"),
+        "{}",
+        out.stderr()
+    );
+
+    // --skip for a stack not in UPDATE_ROLLBACK_FAILED, and a stack with nothing to roll back:
+    // exit 2, one line, nothing but DescribeStacks sent.
+    for (status, args, message) in [
+        (
+            "UPDATE_FAILED",
+            &["--skip", "DeliveryStream"][..],
+            "--skip is only for a stack in UPDATE_ROLLBACK_FAILED; stack `orders` is UPDATE_FAILED",
+        ),
+        (
+            "UPDATE_COMPLETE",
+            &[][..],
+            "stack `orders` is UPDATE_COMPLETE: nothing to roll back",
+        ),
+    ] {
+        let replay = Replay::new(vec![stack("orders", status, false, &[])]).await;
+        let err = rollback(&replay, args).await.0.unwrap_err();
+        let line = format!("{err:#}");
+        assert!(
+            line.starts_with(message) && line.lines().count() == 1,
+            "{line}"
+        );
+        assert_eq!(exit_code(&err), 2);
+        assert_eq!(replay.operations(), ["DescribeStacks"]);
+    }
+}
+
+#[test]
+fn bad_rollback_and_on_failure_values_are_refused_before_any_call() {
+    for (args, message) in [
+        (
+            &["rollback", "orders", "--skip", "Delivery Stream"][..],
+            "--skip `Delivery Stream` is not a logical resource id",
+        ),
+        (
+            &["rollback", "orders", "--skip", "Nested."][..],
+            "--skip `Nested.` is not a logical resource id",
+        ),
+        (
+            &["rollback", "orders", "--role-arn", "admin"][..],
+            "--role-arn `admin` is not an IAM role ARN",
+        ),
+        (
+            &[
+                "deploy",
+                "kds-kdf-s3",
+                "--stack-name",
+                "orders",
+                "--yes",
+                "--on-failure",
+                "ignore",
+            ][..],
+            "--on-failure `ignore` is not allowed; allowed: rollback, keep",
+        ),
+    ] {
+        let (code, err) = run_offline(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+// Issue #22 item 1: which property replaces a resource comes from the change set's Replacement
+// and Details (Target.Name, RequiresRecreation), which moto's change sets do not carry.
+#[tokio::test]
+async fn diff_marks_the_properties_the_change_set_says_replace_the_resource() {
+    let deployed = streamstack::render::render_pattern(
+        "kds-kdf-s3",
+        &streamstack::render::RenderOptions::default(),
+    )
+    .unwrap();
+    let body = deployed
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        ok("GetTemplate", &format!("<TemplateBody>{body}</TemplateBody>")),
+        change_set_created(),
+        ok(
+            "DescribeChangeSet",
+            &format!(
+                "<ChangeSetName>streamstack-1</ChangeSetName><StackId>{STACK_ID}</StackId><StackName>orders</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>DataStream</LogicalResourceId><ResourceType>AWS::Kinesis::Stream</ResourceType><Replacement>True</Replacement><Details><member><Target><Attribute>Properties</Attribute><Name>StreamModeDetails</Name><RequiresRecreation>Always</RequiresRecreation></Target><Evaluation>Static</Evaluation><ChangeSource>DirectModification</ChangeSource></member></Details></ResourceChange></member></Changes>"
+            ),
+        ),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let Command::Diff(args) = parse(&[
+        "diff",
+        "kds-kdf-s3",
+        "--stack-name",
+        "orders",
+        "--param",
+        "StreamMode=ON_DEMAND",
+        "--exit-code",
+    ]) else {
+        unreachable!()
+    };
+    let plan = streamstack::commands::deploy::prepare(&args.deploy_args()).unwrap();
+    let (out, captured) = Printer::capture(OutputMode::Text);
+    let err = streamstack::commands::deploy::diff::diff(
+        &args,
+        plan,
+        &replay.config,
+        &Polling::immediate(),
+        &out,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(exit_code(&err), 3, "--exit-code with changes");
+    assert_eq!(
+        replay.operations(),
+        [
+            "DescribeStacks",
+            "GetTemplate",
+            "CreateChangeSet",
+            "DescribeChangeSet",
+            "DeleteChangeSet"
+        ],
+        "nothing executed"
+    );
+    let text = captured.stdout();
+    assert!(
+        text.contains("~ Modify DataStream (AWS::Kinesis::Stream)  (replaced)\n")
+            && text.contains(
+                "    StreamModeDetails.StreamMode: \"PROVISIONED\" -> \"ON_DEMAND\"  [replaces]\n"
+            ),
+        "issue #22 item 1: the replacing property is not marked: {text}"
+    );
+}
+
+// Issue #22 item 1, the plan of `deploy`: the change set is read with IncludePropertyValues, and
+// the values AWS gives (Details' Target Path, BeforeValue, AfterValue, RequiresRecreation; moto
+// gives none and ignores the flag) are shown under the table.
+#[tokio::test]
+async fn the_plan_of_deploy_shows_the_changed_properties_the_change_set_gives() {
+    let with_values = || {
+        ok(
+            "DescribeChangeSet",
+            &format!(
+                "<ChangeSetName>streamstack-1</ChangeSetName><StackId>{STACK_ID}</StackId><StackName>orders</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>DataStream</LogicalResourceId><ResourceType>AWS::Kinesis::Stream</ResourceType><Replacement>True</Replacement><Details><member><Target><Attribute>Properties</Attribute><Name>StreamModeDetails</Name><RequiresRecreation>Always</RequiresRecreation><Path>/Properties/StreamModeDetails/StreamMode</Path><BeforeValue>PROVISIONED</BeforeValue><AfterValue>ON_DEMAND</AfterValue><AttributeChangeType>Modify</AttributeChangeType></Target><Evaluation>Static</Evaluation><ChangeSource>DirectModification</ChangeSource></member><member><Target><Attribute>Properties</Attribute><Name>RetentionPeriodHours</Name><RequiresRecreation>Never</RequiresRecreation><Path>/Properties/RetentionPeriodHours</Path><BeforeValue>24</BeforeValue><AfterValue>48</AfterValue><AttributeChangeType>Modify</AttributeChangeType></Target></member></Details></ResourceChange></member></Changes>"
+            ),
+        )
+    };
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        with_values(),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan"],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap();
+    let describe = &replay.bodies()[2];
+    assert!(
+        describe.contains("Action=DescribeChangeSet")
+            && describe.contains("IncludePropertyValues=true"),
+        "{describe}"
+    );
+    let text = out.stderr();
+    assert!(
+        text.contains("  DataStream.StreamModeDetails.StreamMode: PROVISIONED -> ON_DEMAND  [replaces]\n  DataStream.RetentionPeriodHours: 24 -> 48\n"),
+        "issue #22 item 1: the plan of deploy does not show the changed properties: {text}"
+    );
+
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        with_values(),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan", "--output", "json"],
+        OutputMode::Json,
+    )
+    .await;
+    result.unwrap();
+    let lines = json_lines(&out.stdout());
+    let change = lines.iter().find(|l| l["type"] == "change").unwrap();
+    assert_eq!(
+        change["change"]["properties"][0],
+        serde_json::json!({"path": "StreamModeDetails.StreamMode", "before": "PROVISIONED", "after": "ON_DEMAND", "requiresRecreation": "Always"})
+    );
+}
+
+// Issue #22 "make room": every wait is one throttling-aware poller, so a throttled
+// DescribeChangeSet (after the SDK's own 3 attempts) is polled again instead of ending the deploy.
+#[tokio::test]
+async fn a_throttled_describe_change_set_is_polled_again() {
+    let throttled = || error(400, "Throttling", "Rate exceeded");
+    let replay = Replay::new(vec![
+        stack("orders", "UPDATE_COMPLETE", false, &[]),
+        change_set_created(),
+        throttled(),
+        throttled(),
+        throttled(),
+        change_set_ready("Modify"),
+        ok("DeleteChangeSet", ""),
+    ])
+    .await;
+    let (result, out) = deploy(
+        &replay,
+        &["--stack-name", "orders", "--plan"],
+        OutputMode::Text,
+    )
+    .await;
+    result.unwrap_or_else(|e| panic!("a throttled DescribeChangeSet ended the deploy: {e:#}"));
+    assert_eq!(
+        replay
+            .operations()
+            .iter()
+            .filter(|o| *o == "DescribeChangeSet")
+            .count(),
+        4,
+        "{:?}",
+        replay.operations()
+    );
+    assert!(
+        out.stderr().contains("update stack orders: 1 change(s)"),
+        "{}",
+        out.stderr()
+    );
+}

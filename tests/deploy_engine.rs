@@ -903,3 +903,98 @@ fn the_stack_policy_of_a_codepipeline_parameter_file_is_applied() {
     deploy();
     assert_eq!(policy().unwrap()["Statement"][1]["Action"], "Update:*");
 }
+
+// Issue #22 item 1: `diff` against a deployed stack. moto 5.2.5's change sets carry no
+// Replacement and no Details (its Change has only Action, LogicalResourceId, ResourceType) and
+// DescribeChangeSet ignores IncludePropertyValues, so which property replaces a resource is
+// tested in src/cfn/template_diff.rs; the property values themselves come from GetTemplate and
+// DescribeStacks, which moto serves.
+#[test]
+fn diff_shows_the_changed_properties_of_a_deployed_stack_and_exit_code_3_with_exit_code() {
+    let m = moto();
+    ok(&run(
+        &m,
+        &["deploy", "kds-kdf-s3", "--stack-name", "lake", "--yes"],
+    ));
+
+    let o = run(
+        &m,
+        &["diff", "kds-kdf-s3", "--stack-name", "lake", "--exit-code"],
+    );
+    ok(&o);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "stack lake: no changes\n"
+    );
+
+    let o = run(
+        &m,
+        &[
+            "diff",
+            "kds-kdf-s3",
+            "--stack-name",
+            "lake",
+            "--param",
+            "BufferingInterval=120",
+            "--exit-code",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(3), "{text}{}", stderr(&o));
+    assert!(
+        text.contains("~ Modify DeliveryStream (AWS::KinesisFirehose::DeliveryStream)"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("BufferingHints.IntervalInSeconds:"))
+        .unwrap_or_else(|| panic!("issue #22 item 1: the changed property is not shown: {text}"));
+    assert!(
+        line.contains("300") && line.ends_with("-> \"120\""),
+        "old and new values: {line}"
+    );
+    // Without --exit-code a difference is not a failure.
+    let o = run(
+        &m,
+        &[
+            "diff",
+            "kds-kdf-s3",
+            "--stack-name",
+            "lake",
+            "--param",
+            "BufferingInterval=120",
+            "--output",
+            "json",
+        ],
+    );
+    ok(&o);
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let resource = lines
+        .iter()
+        .find(|l| l["type"] == "resource" && l["resource"]["logicalId"] == "DeliveryStream")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(
+        resource["resource"]["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("BufferingHints.IntervalInSeconds")
+                && p["new"] == "\"120\""),
+        "{resource}"
+    );
+    assert_eq!(lines.last().unwrap()["type"], "result");
+    // Nothing was deployed.
+    assert_eq!(stack_status(&m, "lake").as_deref(), Some("CREATE_COMPLETE"));
+
+    let o = run(&m, &["diff", "kds-kdf-s3", "--stack-name", "nolake"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("stack `nolake` does not exist"), "{err}");
+}

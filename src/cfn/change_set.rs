@@ -26,6 +26,10 @@ pub struct ChangeSetRequest {
     pub tags: Vec<(String, String)>,
     /// Capabilities the template needs.
     pub capabilities: Vec<Capability>,
+    /// The service role CloudFormation assumes for the operation (`--role-arn`).
+    pub role_arn: Option<String>,
+    /// SNS topics that get the stack's events (`--notification-arn`).
+    pub notification_arns: Vec<String>,
 }
 
 /// What a change set says about one parameter.
@@ -52,6 +56,53 @@ pub struct Change {
     pub replacement: String,
     /// Whether the change adds or widens permissions or network access.
     pub security: bool,
+    /// The change set's details for a modified resource: (property name, RequiresRecreation:
+    /// Never, Conditionally, Always), for the properties it names.
+    #[serde(skip)]
+    pub details: Vec<(String, String)>,
+    /// The properties that change with their old and new values, when CloudFormation gives
+    /// them (DescribeChangeSet with IncludePropertyValues; the emulator gives none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<PropertyValue>,
+}
+
+/// One property of a modified resource with its old and new value, from the change set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PropertyValue {
+    /// The property's path, e.g. `ShardCount` or `StreamModeDetails.StreamMode`.
+    pub path: String,
+    /// The value before, if any.
+    pub before: Option<String>,
+    /// The value after, if any.
+    pub after: Option<String>,
+    /// Never, Conditionally or Always.
+    #[serde(rename = "requiresRecreation")]
+    pub requires_recreation: String,
+}
+
+/// The property values of a resource change's details (see [`PropertyValue`]): the path with
+/// `/Properties/` dropped and `/` as `.`.
+fn property_values(rc: &aws_sdk_cloudformation::types::ResourceChange) -> Vec<PropertyValue> {
+    rc.details()
+        .iter()
+        .filter_map(|d| d.target())
+        .filter(|t| t.before_value().is_some() || t.after_value().is_some())
+        .map(|t| {
+            let path = t.path().or(t.name()).unwrap_or("");
+            PropertyValue {
+                path: path
+                    .trim_start_matches("/Properties/")
+                    .trim_start_matches('/')
+                    .replace('/', "."),
+                before: t.before_value().map(str::to_string),
+                after: t.after_value().map(str::to_string),
+                requires_recreation: t
+                    .requires_recreation()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// The outcome of preparing a change set.
@@ -140,6 +191,7 @@ pub async fn create(
         .set_capabilities(Some(req.capabilities.clone()))
         .set_template_body(req.template_body.clone())
         .set_template_url(req.template_url.clone())
+        .set_role_arn(req.role_arn.clone())
         .description("created by streamstack deploy");
     for (k, v) in &req.parameters {
         let p = Parameter::builder().parameter_key(k);
@@ -147,6 +199,9 @@ pub async fn create(
             ParameterValue::Value(v) => p.parameter_value(v).build(),
             ParameterValue::Previous => p.use_previous_value(true).build(),
         });
+    }
+    for arn in &req.notification_arns {
+        call = call.notification_arns(arn);
     }
     for (k, v) in &req.tags {
         call = call.tags(Tag::builder().key(k).value(v).build());
@@ -167,6 +222,7 @@ pub async fn create(
             .describe_change_set()
             .stack_name(&req.stack_name)
             .change_set_name(&name)
+            .include_property_values(true)
             .send()
             .await
             .map_err(|e| fail(format!("cannot read change set {name}"), &e));
@@ -204,6 +260,20 @@ pub async fn create(
                                     .map(|r| r.as_str().to_string())
                                     .unwrap_or_default(),
                                 security,
+                                details: rc
+                                    .details()
+                                    .iter()
+                                    .filter_map(|d| d.target())
+                                    .filter_map(|t| {
+                                        Some((
+                                            t.name()?.to_string(),
+                                            t.requires_recreation()
+                                                .map(|r| r.as_str().to_string())
+                                                .unwrap_or_default(),
+                                        ))
+                                    })
+                                    .collect(),
+                                properties: property_values(rc),
                             }
                         },
                     ));
@@ -212,6 +282,7 @@ pub async fn create(
                             cfn.describe_change_set()
                                 .stack_name(&req.stack_name)
                                 .change_set_name(&name)
+                                .include_property_values(true)
                                 .next_token(token)
                                 .send()
                                 .await
@@ -236,11 +307,18 @@ pub async fn create(
     }
 }
 
-/// Executes the change set `name` of `stack_name`.
-pub async fn execute(cfn: &Client, stack_name: &str, name: &str) -> anyhow::Result<()> {
+/// Executes the change set `name` of `stack_name`; with `disable_rollback`, a failure leaves the
+/// stack as it is (CREATE_FAILED, UPDATE_FAILED) instead of rolling back, for inspection.
+pub async fn execute(
+    cfn: &Client,
+    stack_name: &str,
+    name: &str,
+    disable_rollback: bool,
+) -> anyhow::Result<()> {
     cfn.execute_change_set()
         .stack_name(stack_name)
         .change_set_name(name)
+        .set_disable_rollback(disable_rollback.then_some(true))
         .send()
         .await
         .map_err(|e| fail(format!("cannot execute change set {name}"), &e))?;

@@ -67,6 +67,23 @@ pub fn line(e: &StackEvent, tty: bool) -> String {
     s
 }
 
+/// The first event of the operation in progress, from a stack's events (newest first, as
+/// [`stack_events`] returns them): the oldest stack-level event after the stack's last settled
+/// (not `_IN_PROGRESS`) stack-level status; `None` when no operation is in progress.
+pub fn operation_start<'a>(events: &'a [StackEvent], stack: &str) -> Option<&'a StackEvent> {
+    let mut start = None;
+    for e in events
+        .iter()
+        .filter(|e| e.logical_id == stack && e.resource_type == "AWS::CloudFormation::Stack")
+    {
+        if is_terminal(&e.status) {
+            break;
+        }
+        start = Some(e);
+    }
+    start
+}
+
 /// The event as one JSON line.
 pub fn json_line(e: &StackEvent) -> String {
     serde_json::json!({"type": "event", "event": e}).to_string()
@@ -175,6 +192,29 @@ mod tests {
         let j: serde_json::Value =
             serde_json::from_str(&json_line(&ev("CREATE_COMPLETE", None))).unwrap();
         assert_eq!(j["event"]["status"], "CREATE_COMPLETE");
+    }
+
+    #[test]
+    fn an_operation_starts_after_the_last_settled_stack_status() {
+        let stack = |id: &str, status: &str| StackEvent {
+            event_id: id.into(),
+            logical_id: "orders".into(),
+            resource_type: "AWS::CloudFormation::Stack".into(),
+            ..ev(status, None)
+        };
+        // Newest first: an update that is rolling back, after a completed create.
+        let evs = [
+            stack("5", "UPDATE_ROLLBACK_IN_PROGRESS"),
+            ev("UPDATE_FAILED", Some("denied")),
+            stack("3", "UPDATE_IN_PROGRESS"),
+            stack("2", "CREATE_COMPLETE"),
+            stack("1", "CREATE_IN_PROGRESS"),
+        ];
+        assert_eq!(
+            operation_start(&evs, "orders").map(|e| e.event_id.as_str()),
+            Some("3")
+        );
+        assert!(operation_start(&evs[3..], "orders").is_none());
     }
 
     #[test]

@@ -63,14 +63,16 @@ pub async fn follow(
     }
 }
 
-/// Deletes the stack and follows the deletion until the stack settles or disappears.
+/// Deletes the stack (with the service role `role_arn` when given) and follows the deletion
+/// until the stack settles or disappears.
 pub async fn delete_and_follow(
     cfn: &Client,
     name: &str,
+    role_arn: Option<&str>,
     polling: &Polling,
     on_event: impl FnMut(&StackEvent),
 ) -> anyhow::Result<(StackState, Vec<StackEvent>)> {
     let since = events::now_rfc3339();
-    stack::delete(cfn, name).await?;
+    stack::delete(cfn, name, role_arn).await?;
     follow(cfn, name, &since, polling, on_event).await
 }

@@ -1,5 +1,6 @@
 //! Every CloudFormation call of the tool, used by `deploy`, `destroy` and `status`:
 //!
+//! - [`arns`]: the service role and notification topic ARNs an operation may name, checked;
 //! - [`change_set`]: where the change set is created (CreateChangeSet, waiting for it, reading
 //!   its changes), executed (ExecuteChangeSet) and deleted;
 //! - [`stack`]: a stack's state (DescribeStacks), deleting it, its resources, termination
@@ -7,16 +8,21 @@
 //! - [`events`]: stack events (DescribeStackEvents) and how they are shown;
 //! - [`follow`]: an operation followed live until the stack settles (above `stack` and
 //!   `events`, which do not know each other), returning each new event for the caller to show;
+//! - [`operation`]: an operation followed to its end and shown (events, root cause on failure);
+//! - [`template_diff`]: the property-level difference between the deployed template and a new one;
 //! - [`root_cause`]: the root cause of a failed operation, following nested stacks.
 //!
 //! The functions take a client built by the caller, so tests can give one that replays recorded
 //! responses, and a [`Polling`] so they can poll without waiting ([`crate::poll`]).
 
+pub mod arns;
 pub mod change_set;
 pub mod events;
 pub mod follow;
+pub mod operation;
 pub mod root_cause;
 pub mod stack;
+pub mod template_diff;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -5,6 +5,7 @@
 use super::events::{stack_events, StackEvent};
 use super::stack::StackState;
 use super::Client;
+use crate::output::{OutputMode, Printer};
 
 /// Reasons that only say "something else failed".
 const CONSEQUENCES: [&str; 6] = [
@@ -71,6 +72,25 @@ pub fn clean_reason(reason: &str) -> String {
     match code {
         Some(c) if !c.is_empty() => format!("{message} [{c}]"),
         _ => message.to_string(),
+    }
+}
+
+/// Prints the root cause of a failed operation (see [`explain_failure`]): its lines on stderr,
+/// or one JSON result line with `rootCause` with `--output json`.
+pub async fn print_failure(
+    cfn: &Client,
+    stack: &str,
+    events: &[StackEvent],
+    state: &StackState,
+    out: &Printer,
+) {
+    let lines = explain_failure(cfn, stack, events, state).await;
+    match out.mode() {
+        OutputMode::Text => lines.iter().for_each(|l| out.err(l)),
+        OutputMode::Json => out.out(
+            &serde_json::json!({"type": "result", "status": state.status, "stack": stack, "rootCause": lines})
+                .to_string(),
+        ),
     }
 }
 

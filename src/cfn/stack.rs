@@ -79,13 +79,67 @@ pub async fn describe_stack(cfn: &Client, name: &str) -> anyhow::Result<Option<S
     }
 }
 
-/// Deletes the stack (DeleteStack); [`super::follow::delete_and_follow`] follows the deletion.
-pub async fn delete(cfn: &Client, name: &str) -> anyhow::Result<()> {
+/// Deletes the stack (DeleteStack), with the service role `role_arn` when given;
+/// [`super::follow::delete_and_follow`] follows the deletion.
+pub async fn delete(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow::Result<()> {
     cfn.delete_stack()
         .stack_name(name)
+        .set_role_arn(role_arn.map(str::to_string))
         .send()
         .await
         .map_err(|e| fail(format!("cannot delete stack `{name}`"), &e))?;
+    Ok(())
+}
+
+/// The stack's deployed template as JSON (GetTemplate, the original template as submitted).
+pub async fn template(cfn: &Client, name: &str) -> anyhow::Result<serde_json::Value> {
+    let out = cfn
+        .get_template()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot read the template of stack `{name}`"), &e))?;
+    let body = out.template_body().unwrap_or("{}");
+    serde_json::from_str(body)
+        .or_else(|_| serde_yaml_ng::from_str(body))
+        .map_err(|e| {
+            anyhow::anyhow!("the deployed template of stack `{name}` is neither JSON nor YAML: {e}")
+        })
+}
+
+/// Rolls a stack left in CREATE_FAILED or UPDATE_FAILED (a change set executed with rollback
+/// disabled) back to its last stable state (RollbackStack).
+pub async fn rollback(cfn: &Client, name: &str, role_arn: Option<&str>) -> anyhow::Result<()> {
+    cfn.rollback_stack()
+        .stack_name(name)
+        .set_role_arn(role_arn.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| fail(format!("cannot roll back stack `{name}`"), &e))?;
+    Ok(())
+}
+
+/// Continues the rollback of a stack in UPDATE_ROLLBACK_FAILED (ContinueUpdateRollback),
+/// skipping the resources `skip` (logical ids; `Nested.Resource` in a nested stack), which
+/// CloudFormation then marks as rolled back without touching them.
+pub async fn continue_update_rollback(
+    cfn: &Client,
+    name: &str,
+    skip: &[String],
+    role_arn: Option<&str>,
+) -> anyhow::Result<()> {
+    cfn.continue_update_rollback()
+        .stack_name(name)
+        .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+        .set_role_arn(role_arn.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                format!("cannot continue the rollback of stack `{name}`"),
+                &e,
+            )
+        })?;
     Ok(())
 }
 

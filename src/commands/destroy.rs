@@ -23,6 +23,11 @@ pub struct DestroyArgs {
     /// Empty the stack's S3 buckets (all object versions) before deleting; retained buckets stay, empty.
     #[arg(long)]
     pub empty_buckets: bool,
+    /// The service role CloudFormation assumes to delete the stack (an IAM role ARN). DeleteStack
+    /// takes no notification topics: the stack's own (`deploy --notification-arn`) get its
+    /// deletion events.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// `--output text|json`.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -33,11 +38,20 @@ pub struct DestroyArgs {
 
 /// Runs `streamstack destroy`.
 pub fn run(args: &DestroyArgs) -> anyhow::Result<()> {
+    check(args)?;
     let out = Printer::new(args.output.output);
     crate::aws::runtime()?.block_on(async {
         let config = crate::aws::sdk_config(&args.aws).await?;
         destroy(args, &config, &Polling::default(), &out).await
     })
+}
+
+/// Checks the arguments before any call (a bad `--role-arn` is a usage error).
+pub fn check(args: &DestroyArgs) -> Result<(), UsageError> {
+    match &args.role_arn {
+        Some(role) => crate::cfn::arns::check_role_arn(role),
+        None => Ok(()),
+    }
 }
 
 /// Deletes the stack with the clients of `config`: refused when it does not exist or has
@@ -60,6 +74,7 @@ async fn delete(
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<()> {
+    check(args)?;
     let name = args.stack.as_str();
     let cfn = Client::new(config);
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
@@ -90,7 +105,10 @@ async fn delete(
         }
     }
     let (state, evs) =
-        follow::delete_and_follow(&cfn, name, polling, |e| events::print(out, e)).await?;
+        follow::delete_and_follow(&cfn, name, args.role_arn.as_deref(), polling, |e| {
+            events::print(out, e)
+        })
+        .await?;
     if events::is_failure(&state.status) {
         for l in root_cause::explain_failure(&cfn, name, &evs, &state).await {
             out.err(&l);

@@ -36,6 +36,42 @@ fn quote(v: &str) -> String {
     }
 }
 
+/// The changed properties of each modified resource with their old and new values, when the
+/// change set gives them: `  LOGICAL_ID.PATH: OLD -> NEW` (`[replaces]` / `[may replace]` from
+/// RequiresRecreation); any value equal to one of `secrets` (the NoEcho values of this run) is
+/// shown as `****`. Empty when no change carries values.
+pub fn render_properties(changes: &[Change], secrets: &[String]) -> String {
+    let show = |v: &Option<String>| match v {
+        None => "(none)".to_string(),
+        Some(v)
+            if secrets
+                .iter()
+                .any(|s| !s.is_empty() && v.contains(s.as_str())) =>
+        {
+            "****".to_string()
+        }
+        Some(v) => v.clone(),
+    };
+    let mut lines = Vec::new();
+    for c in changes {
+        for p in &c.properties {
+            let replaces = match p.requires_recreation.as_str() {
+                "Always" => "  [replaces]",
+                "Conditionally" => "  [may replace]",
+                _ => "",
+            };
+            lines.push(format!(
+                "  {}.{}: {} -> {}{replaces}",
+                c.logical_id,
+                p.path,
+                show(&p.before),
+                show(&p.after)
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
 /// Renders the changes as an aligned table (one header line, one line per change).
 pub fn render(changes: &[Change]) -> String {
     let headers = ["ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "SECURITY"];
@@ -121,6 +157,8 @@ mod tests {
                 resource_type: "AWS::Kinesis::Stream".into(),
                 replacement: String::new(),
                 security: false,
+                details: vec![],
+                properties: vec![],
             },
             Change {
                 action: "Modify".into(),
@@ -128,6 +166,8 @@ mod tests {
                 resource_type: "AWS::IAM::Role".into(),
                 replacement: "False".into(),
                 security: true,
+                details: vec![],
+                properties: vec![],
             },
         ];
         let t = render(&changes);
@@ -138,5 +178,26 @@ mod tests {
         assert_eq!(&lines[1][col..col + 20], "AWS::Kinesis::Stream");
         assert!(lines[2].ends_with("! broadens access"));
         assert!(!lines[1].contains("broadens"));
+    }
+
+    #[test]
+    fn property_values_are_listed_and_a_secret_is_never_shown() {
+        let change = Change {
+            action: "Modify".into(),
+            logical_id: "Api".into(),
+            resource_type: "AWS::ApiGateway::ApiKey".into(),
+            replacement: "False".into(),
+            security: false,
+            details: vec![],
+            properties: vec![crate::cfn::change_set::PropertyValue {
+                path: "Value".into(),
+                before: Some("old-hunter2-x".into()),
+                after: Some("new".into()),
+                requires_recreation: "Conditionally".into(),
+            }],
+        };
+        let t = render_properties(&[change], &["hunter2".into()]);
+        assert_eq!(t, "  Api.Value: **** -> new  [may replace]");
+        assert!(render_properties(&[], &[]).is_empty());
     }
 }

@@ -8,6 +8,7 @@
 //! ([`crate::flink::lifecycle`]). The CloudFormation calls are in [`crate::cfn`].
 
 pub mod changes_table;
+pub mod diff;
 pub mod params;
 pub mod producer_network;
 
@@ -21,7 +22,7 @@ use clap::Args;
 use crate::aws::AwsArgs;
 use crate::cfn::change_set::{self, Change, ChangeSetRequest, Prepared};
 use crate::cfn::stack::{self, StackState};
-use crate::cfn::{events, follow, root_cause, Client, Polling};
+use crate::cfn::{events, follow, operation, Client, Polling};
 use crate::error::UsageError;
 use crate::flink::lifecycle::StartRequest;
 use crate::output::{OutputArgs, OutputMode, Printer};
@@ -79,6 +80,21 @@ pub struct DeployArgs {
     /// With --start: seconds to watch the job's log for restarts once it is RUNNING.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "start")]
     pub settle: u64,
+    /// What a failed deployment does: `rollback` (the default: back to the last stable state) or
+    /// `keep` (rollback disabled: the failed resources stay for inspection; `streamstack
+    /// rollback STACK` rolls back later).
+    #[arg(long, value_name = "rollback|keep")]
+    pub on_failure: Option<String>,
+    /// The same as `--on-failure keep`.
+    #[arg(long, conflicts_with = "on_failure")]
+    pub disable_rollback: bool,
+    /// The service role CloudFormation assumes to deploy (an IAM role ARN); without it,
+    /// CloudFormation uses your credentials.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// An SNS topic that gets the stack's events (repeatable, at most 5).
+    #[arg(long = "notification-arn", value_name = "ARN")]
+    pub notification_arns: Vec<String>,
     /// Write the stack outputs to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
@@ -127,6 +143,20 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
     }
 }
 
+/// Whether a failed deployment keeps its failed resources: `--on-failure keep` or
+/// `--disable-rollback`; an `--on-failure` value other than `rollback` and `keep` is a usage
+/// error.
+pub fn keep_on_failure(args: &DeployArgs) -> Result<bool, UsageError> {
+    match args.on_failure.as_deref() {
+        None => Ok(args.disable_rollback),
+        Some("rollback") => Ok(false),
+        Some("keep") => Ok(true),
+        Some(other) => Err(UsageError(format!(
+            "--on-failure `{other}` is not allowed; allowed: rollback, keep"
+        ))),
+    }
+}
+
 /// Checks the `--reset-param` names: parameters of the pattern that have a default, not set by
 /// deploy itself nor given a value in the same run.
 fn check_resets(
@@ -168,6 +198,11 @@ fn check_resets(
 /// error (exit code 2) or a render error.
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     check_stack_name(&args.stack_name)?;
+    keep_on_failure(args)?;
+    if let Some(role) = &args.role_arn {
+        crate::cfn::arns::check_role_arn(role)?;
+    }
+    crate::cfn::arns::check_notification_arns(&args.notification_arns)?;
     crate::asset_bucket::check_prefix(&args.assets.prefix)?;
     let manifest = match (&args.pattern, &args.pattern_file) {
         (_, Some(file)) => Manifest::load_file(file, None)?,
@@ -352,9 +387,18 @@ async fn steps(
         parameters,
         tags: plan.tags.into_iter().collect(),
         capabilities: change_set::capabilities_for(&plan.template),
+        role_arn: args.role_arn.clone(),
+        notification_arns: args.notification_arns.clone(),
     };
-    let Some((cs_name, changes)) =
-        plan_changes(&cfn, &request, &param_changes, polling, out).await?
+    let Some((cs_name, changes)) = plan_changes(
+        &cfn,
+        &request,
+        &param_changes,
+        &secrets(&plan.template, &plan.parameters),
+        polling,
+        out,
+    )
+    .await?
     else {
         if let (Some(policy), false) = (&plan.stack_policy, args.plan) {
             // Nothing to execute, but the stack policy of the file still applies (not on a plan).
@@ -380,7 +424,8 @@ async fn steps(
     if let (Some(policy), false) = (&plan.stack_policy, request.create) {
         stack::set_policy(&cfn, name, policy).await?;
     }
-    let state = execute_and_follow(&cfn, name, &cs_name, polling, out).await?;
+    let keep = keep_on_failure(args)?;
+    let state = execute_and_follow(&cfn, name, &cs_name, keep, polling, out).await?;
     if let (Some(policy), true) = (&plan.stack_policy, request.create) {
         stack::set_policy(&cfn, name, policy).await?;
     }
@@ -420,7 +465,10 @@ async fn resolve_stack(
             serde_json::json!({}),
         );
         let (state, _) =
-            follow::delete_and_follow(cfn, name, polling, |e| events::print(out, e)).await?;
+            follow::delete_and_follow(cfn, name, args.role_arn.as_deref(), polling, |e| {
+                events::print(out, e)
+            })
+            .await?;
         if state.status != "DELETE_COMPLETE" {
             anyhow::bail!("stack `{name}` could not be deleted: {}", state.status);
         }
@@ -432,7 +480,7 @@ async fn resolve_stack(
     }
     if !events::is_terminal(&s.status) {
         anyhow::bail!(
-            "stack `{name}` is busy ({}); wait for it to finish and try again",
+            "stack `{name}` is busy ({}): another operation is running; follow it to its end with `streamstack watch {name}`, then deploy again",
             s.status
         );
     }
@@ -517,6 +565,7 @@ async fn plan_changes(
     cfn: &Client,
     request: &ChangeSetRequest,
     param_changes: &[params::ParamChange],
+    secrets: &[String],
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<Option<(String, Vec<Change>)>> {
@@ -540,6 +589,10 @@ async fn plan_changes(
                 changes.len()
             ));
             out.err(&changes_table::render(&changes));
+            let properties = changes_table::render_properties(&changes, secrets);
+            if !properties.is_empty() {
+                out.err(&properties);
+            }
             if !param_changes.is_empty() {
                 out.err(&changes_table::render_parameters(param_changes));
             }
@@ -560,6 +613,19 @@ async fn plan_changes(
         }
     }
     Ok(Some((cs_name, changes)))
+}
+
+/// The NoEcho parameter values this run sends (never printed).
+fn secrets(template: &serde_json::Value, parameters: &BTreeMap<String, String>) -> Vec<String> {
+    parameters
+        .iter()
+        .filter(|(name, _)| {
+            template
+                .pointer(&format!("/Parameters/{name}/NoEcho"))
+                .is_some_and(|v| v == &serde_json::Value::Bool(true) || v.as_str() == Some("true"))
+        })
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// Whether to execute the change set: not with `--plan`, and without `--yes` only when confirmed.
@@ -604,21 +670,20 @@ async fn execute_and_follow(
     cfn: &Client,
     name: &str,
     cs_name: &str,
+    keep: bool,
     polling: &Polling,
     out: &Printer,
 ) -> anyhow::Result<StackState> {
     let since = events::now_rfc3339();
-    change_set::execute(cfn, name, cs_name).await?;
-    let (state, evs) =
-        follow::follow(cfn, name, &since, polling, |e| events::print(out, e)).await?;
+    change_set::execute(cfn, name, cs_name, keep).await?;
+    let state = operation::follow_and_explain(cfn, name, &since, polling, out).await?;
     if events::is_failure(&state.status) {
-        let lines = root_cause::explain_failure(cfn, name, &evs, &state).await;
-        match out.mode() {
-            OutputMode::Text => lines.iter().for_each(|l| out.err(l)),
-            OutputMode::Json => out.out(
-                &serde_json::json!({"type": "result", "status": state.status, "stack": name, "rootCause": lines})
-                    .to_string(),
-            ),
+        if keep {
+            out.say(
+                "info",
+                &format!("rollback disabled: the failed resources stay for inspection; `streamstack rollback {name}` rolls the stack back"),
+                serde_json::json!({"rollback": "DISABLED"}),
+            );
         }
         anyhow::bail!("deployment of {name} failed: {}", state.status);
     }
