@@ -35,6 +35,10 @@ pub enum Command {
     Produce(crate::commands::produce::ProduceCommand),
     /// Read every shard of a stream, de-aggregate and print the records.
     Tail(crate::commands::tail::TailArgs),
+    /// Show a stack's CloudWatch logs (consumer, Flink, Firehose, API, producer), merged in time order.
+    Logs(crate::commands::logs::LogsArgs),
+    /// List the streamstack stacks of a region with their pattern, status and Flink application.
+    Ls(crate::commands::ls::LsArgs),
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Status(args) => streamstack::commands::status::run(&args),
         Command::Produce(args) => streamstack::commands::produce::run(&args),
         Command::Tail(args) => streamstack::commands::tail::run(&args),
+        Command::Logs(args) => streamstack::commands::logs::run(&args),
+        Command::Ls(args) => streamstack::commands::ls::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,8 @@
 pub mod deploy;
 pub mod destroy;
 pub mod dist;
+pub mod logs;
+pub mod ls;
 pub mod produce;
 pub mod start;
 pub mod status;

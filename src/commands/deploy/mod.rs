@@ -319,7 +319,7 @@ async fn steps(
         template_body: staged.template_body,
         template_url: staged.template_url,
         parameters,
-        tags: plan.tags.into_iter().collect(),
+        tags: crate::pattern::stack_tags(plan.tags, &args.pattern),
         capabilities: change_set::capabilities_for(&plan.template),
     };
     let Some((cs_name, changes)) =
