@@ -46,6 +46,10 @@ pub enum Command {
     Rollback(crate::commands::rollback::RollbackArgs),
     /// Follow a stack operation already in progress to its end (events, root cause on failure).
     Watch(crate::commands::watch::WatchArgs),
+    /// Show a stack's CloudWatch logs (consumer, Flink, Firehose, API, producer), merged in time order.
+    Logs(crate::commands::logs::LogsArgs),
+    /// List the streamstack stacks of a region with their pattern, status and Flink application.
+    Ls(crate::commands::ls::LsArgs),
 }
 
 #[cfg(test)]

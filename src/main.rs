@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Blocks(args) => streamstack::commands::blocks::run(&args),
         Command::Rollback(args) => streamstack::commands::rollback::run(&args),
         Command::Watch(args) => streamstack::commands::watch::run(&args),
+        Command::Logs(args) => streamstack::commands::logs::run(&args),
+        Command::Ls(args) => streamstack::commands::ls::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

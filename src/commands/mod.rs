@@ -7,6 +7,8 @@ pub mod blocks;
 pub mod deploy;
 pub mod destroy;
 pub mod dist;
+pub mod logs;
+pub mod ls;
 pub mod patterns;
 pub mod produce;
 pub mod rollback;

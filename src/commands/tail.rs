@@ -1,45 +1,54 @@
-//! `streamstack tail`: reads every shard of a stream, de-aggregates KPL records and prints the
-//! user records, to check a pipeline end to end.
+//! `streamstack tail`: reads the shards of a stream (`--stream`, or the stream of `--stack`),
+//! de-aggregates KPL records and prints the user records, to check a pipeline end to end.
 //!
-//! One task per shard: `GetShardIterator` then `GetRecords` in a loop (at most 5 calls per
-//! second per shard, the service limit), following the shard until it is closed. With
-//! `--no-follow` a shard's task ends once it has caught up (an empty answer with
-//! `MillisBehindLatest` 0). Records of one shard are printed in order; shards interleave. After a
-//! reshard, a child shard is read only once its parents (those still in the stream) have been
-//! read to their end, so the records of one partition key keep their order, as the KCL does.
+//! One task per shard (every shard, or those of `--shard`): `GetShardIterator` at `--from`, then
+//! the paced GetRecords loop of [`crate::shard_reader`] (at most one call per second per shard,
+//! since the shard's 5 reads/s are shared with the stack's own consumer), following the shard
+//! until it is closed, `--until` is passed, or (`--no-follow`) it has caught up. `--timeout` ends
+//! the whole command. Records of one shard are printed in order; shards interleave. After a
+//! reshard, a child shard is read only once its parents (those being read) have been read to
+//! their end, so the records of one partition key keep their order, as the KCL does.
 
+use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
 
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
 use base64::Engine as _;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use kinesis_producer::kinesis::StreamRef;
 use kpl_aggregation::{deaggregate_bytes, DeaggregatedRecord};
 use tokio::sync::{mpsc, watch};
 
 use crate::aws::{describe, AwsArgs, AwsError};
+use crate::error::UsageError;
 use crate::output::{OutputArgs, OutputMode};
-
-/// Where to start reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum From {
-    /// The oldest record still in the stream.
-    TrimHorizon,
-    /// Only records written from now on.
-    Latest,
-}
+use crate::shard_reader::{self, Failure, Page, Record, StartAt, Stop};
+use crate::stack_stream::{self, Target};
 
 /// Arguments of `streamstack tail`.
 #[derive(Debug, Args)]
 pub struct TailArgs {
-    /// Stream name or ARN.
+    /// Stream name or ARN (or use --stack).
     #[arg(long)]
-    pub stream: String,
-    /// Start at the oldest record (trim-horizon) or at new records only (latest).
-    #[arg(long, value_enum, default_value_t = From::Latest)]
-    pub from: From,
+    pub stream: Option<String>,
+    /// Read the stream of this stack (its DataStreamName output) instead of --stream.
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Where to start: latest (new records only), trim-horizon (the oldest record),
+    /// at:TIMESTAMP (RFC 3339) or after:SEQUENCE (with --shard).
+    #[arg(long, value_name = "WHERE", default_value = "latest")]
+    pub from: String,
+    /// Read only this shard (repeatable; default: every shard).
+    #[arg(long = "shard", value_name = "ID")]
+    pub shards: Vec<String>,
+    /// Stop at the records that arrived after this RFC 3339 time.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub until: Option<String>,
+    /// Stop after this long (e.g. 30s, 5m, 1h), exit 0.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
     /// Stop after printing this many user records.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
@@ -55,30 +64,119 @@ pub struct TailArgs {
     pub aws: AwsArgs,
 }
 
-/// Runs `streamstack tail`.
-pub fn run(args: &TailArgs) -> anyhow::Result<()> {
-    if args.stream.trim().is_empty() {
-        return Err(crate::error::UsageError(
-            "stream name is empty: pass --stream NAME or --stream ARN".into(),
-        )
-        .into());
-    }
-    crate::aws::runtime()?.block_on(tail(args))
+/// The checked arguments of `tail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The stream, or the stack that names it.
+    pub target: Target,
+    /// Where to start.
+    pub from: StartAt,
+    /// `--until`, ms since the epoch.
+    pub until_ms: Option<i64>,
+    /// `--timeout`.
+    pub timeout: Option<Duration>,
 }
 
-async fn tail(args: &TailArgs) -> anyhow::Result<()> {
+/// Checks the arguments, before any AWS call; each failure is one line naming the value.
+///
+/// # Errors
+/// A [`UsageError`].
+pub fn check(args: &TailArgs) -> Result<Plan, UsageError> {
+    let target = stack_stream::choose(args.stack.as_deref(), args.stream.as_deref())?;
+    let from = StartAt::parse(&args.from).map_err(UsageError)?;
+    if let Some(bad) = args.shards.iter().find(|s| s.trim().is_empty()) {
+        return Err(UsageError(format!(
+            "--shard `{bad}` is invalid: use a shard id such as shardId-000000000000"
+        )));
+    }
+    if matches!(from, StartAt::After(_)) && args.shards.len() != 1 {
+        return Err(UsageError(format!(
+            "--from {}: a sequence number belongs to one shard; name it with one --shard ID",
+            args.from
+        )));
+    }
+    let until_ms = args
+        .until
+        .as_deref()
+        .map(|u| {
+            crate::logs::time::parse_rfc3339(u).map_err(|_| {
+                UsageError(format!(
+                    "--until `{u}` is invalid: use an RFC 3339 time (e.g. 2026-12-05T01:00:00Z)"
+                ))
+            })
+        })
+        .transpose()?;
+    if let (StartAt::At(at), Some(until)) = (&from, until_ms) {
+        if until < *at {
+            return Err(UsageError(format!(
+                "--until {} is before --from {}: nothing to read",
+                args.until.as_deref().unwrap_or_default(),
+                args.from
+            )));
+        }
+    }
+    let timeout = args
+        .timeout
+        .as_deref()
+        .map(|t| {
+            crate::logs::time::parse_duration_secs(t)
+                .map(|s| Duration::from_secs(u64::try_from(s).unwrap_or(u64::MAX)))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--timeout `{t}` is invalid: use a duration above 0 (e.g. 30s, 5m, 1h)"
+                    ))
+                })
+        })
+        .transpose()?;
+    Ok(Plan {
+        target,
+        from,
+        until_ms,
+        timeout,
+    })
+}
+
+/// Runs `streamstack tail`.
+pub fn run(args: &TailArgs) -> anyhow::Result<()> {
+    let plan = check(args)?;
+    crate::aws::runtime()?.block_on(tail(args, plan))
+}
+
+async fn tail(args: &TailArgs, plan: Plan) -> anyhow::Result<()> {
     let config = crate::aws::sdk_config(&args.aws).await?;
+    let stream = stack_stream::resolve(&config, &plan.target).await?;
     let client = Client::new(&config);
-    let shards = list_shards(&client, &args.stream, args.from).await?;
+    let deadline = plan.timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut shards = list_shards(&client, &stream, &plan.from).await?;
+    if !args.shards.is_empty() {
+        if let Some(unknown) = args
+            .shards
+            .iter()
+            .find(|s| !shards.iter().any(|x| &x.id == *s))
+        {
+            let ids: Vec<&str> = shards.iter().map(|s| s.id.as_str()).collect();
+            return Err(UsageError(format!(
+                "--shard `{unknown}` is not a shard of stream {stream} to read from {}; its shards: {}",
+                args.from,
+                ids.join(", ")
+            ))
+            .into());
+        }
+        shards.retain(|s| args.shards.contains(&s.id));
+    }
     let (tx, mut rx) = mpsc::channel::<Result<(String, Vec<DeaggregatedRecord>), String>>(64);
     // A "done" signal per shard, which its children wait for.
     let done: std::collections::HashMap<String, watch::Sender<bool>> = shards
         .iter()
         .map(|s| (s.id.clone(), watch::channel(false).0))
         .collect();
+    let stop = Stop {
+        when_caught_up: args.no_follow,
+        until_ms: plan.until_ms,
+    };
     for shard in shards {
         let (client, tx) = (client.clone(), tx.clone());
-        let (stream, from, follow) = (args.stream.clone(), args.from, !args.no_follow);
+        let (stream, from) = (stream.clone(), plan.from.clone());
         let parents: Vec<watch::Receiver<bool>> = shard
             .parents
             .iter()
@@ -90,7 +188,7 @@ async fn tail(args: &TailArgs) -> anyhow::Result<()> {
                 // An error means the parent's task is gone: read on.
                 let _ = parent.wait_for(|d| *d).await;
             }
-            if let Err(e) = read_shard(&client, &stream, &shard.id, from, follow, &tx).await {
+            if let Err(e) = read_shard(&client, &stream, &shard.id, &from, stop, &tx).await {
                 let _ = tx.send(Err(e)).await;
             }
             if let Some(f) = finished {
@@ -102,9 +200,16 @@ async fn tail(args: &TailArgs) -> anyhow::Result<()> {
     let mut printed = 0u64;
     let stdout = std::io::stdout();
     loop {
+        let timeout = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
         let msg = tokio::select! {
             m = rx.recv() => m,
             _ = tokio::signal::ctrl_c() => None,
+            () = timeout => None,
         };
         let Some(msg) = msg else { break };
         let (shard, records) = msg.map_err(anyhow::Error::msg)?;
@@ -168,11 +273,12 @@ struct ShardToRead {
     parents: Vec<String>,
 }
 
-/// Shards to read: all (closed parents too) from the trim horizon, open ones for latest.
+/// Shards to read: all (closed parents too) when older records are asked for, open ones for
+/// latest.
 async fn list_shards(
     client: &Client,
     stream: &str,
-    from: From,
+    from: &StartAt,
 ) -> anyhow::Result<Vec<ShardToRead>> {
     let mut ids = Vec::new();
     let mut next: Option<String> = None;
@@ -196,7 +302,7 @@ async fn list_shards(
                 .sequence_number_range
                 .as_ref()
                 .is_some_and(|r| r.ending_sequence_number.is_some());
-            if !(closed && from == From::Latest) {
+            if !closed || from.reads_closed_shards() {
                 ids.push(ShardToRead {
                     id: s.shard_id,
                     parents: s
@@ -214,76 +320,100 @@ async fn list_shards(
     }
 }
 
-/// Follows one shard, sending its de-aggregated records.
+/// GetRecords on the Kinesis API, for [`shard_reader::read`].
+struct KinesisShard {
+    client: Client,
+}
+
+impl shard_reader::Shard for KinesisShard {
+    fn get_records(&self, iterator: &str) -> impl Future<Output = Result<Page, Failure>> + Send {
+        let req = self
+            .client
+            .get_records()
+            .shard_iterator(iterator)
+            .limit(10_000);
+        async move {
+            let out = req.send().await.map_err(|e| {
+                let e = AwsError::new("GetRecords", &e);
+                if e.is_throttling() {
+                    Failure::Throttled
+                } else {
+                    Failure::Other(e.detail().to_string())
+                }
+            })?;
+            Ok(Page {
+                records: out
+                    .records
+                    .into_iter()
+                    .map(|r| Record {
+                        partition_key: r.partition_key.unwrap_or_default(),
+                        sequence_number: r.sequence_number,
+                        arrival_ms: r
+                            .approximate_arrival_timestamp
+                            .and_then(|t| t.to_millis().ok()),
+                        data: bytes::Bytes::from(r.data.into_inner()),
+                    })
+                    .collect(),
+                next: out.next_shard_iterator,
+                millis_behind: out.millis_behind_latest.unwrap_or(0),
+            })
+        }
+    }
+}
+
+/// Follows one shard from `from`, sending its de-aggregated records.
 async fn read_shard(
     client: &Client,
     stream: &str,
     shard: &str,
-    from: From,
-    follow: bool,
+    from: &StartAt,
+    stop: Stop,
     tx: &mpsc::Sender<Result<(String, Vec<DeaggregatedRecord>), String>>,
 ) -> Result<(), String> {
-    let kind = match from {
-        From::TrimHorizon => ShardIteratorType::TrimHorizon,
-        From::Latest => ShardIteratorType::Latest,
-    };
     let s = StreamRef::parse(stream);
-    let req = client
+    let mut req = client
         .get_shard_iterator()
         .set_stream_name(s.name())
-        .set_stream_arn(s.arn());
-    let mut iterator = req
-        .shard_id(shard)
-        .shard_iterator_type(kind)
+        .set_stream_arn(s.arn())
+        .shard_id(shard);
+    req = match from {
+        StartAt::Latest => req.shard_iterator_type(ShardIteratorType::Latest),
+        StartAt::TrimHorizon => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+        StartAt::At(ms) => req
+            .shard_iterator_type(ShardIteratorType::AtTimestamp)
+            .timestamp(aws_smithy_types::DateTime::from_millis(*ms)),
+        StartAt::After(seq) => req
+            .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+            .starting_sequence_number(seq),
+    };
+    let Some(iterator) = req
         .send()
         .await
         .map_err(|e| format!("cannot read {shard}: {}", describe(&e)))?
-        .shard_iterator;
-    let mut pause = Duration::from_millis(200);
-    while let Some(it) = iterator {
-        let out = match client
-            .get_records()
-            .shard_iterator(&it)
-            .limit(10_000)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => {
-                let e = AwsError::new(format!("cannot read {shard}"), &e);
-                if e.is_throttling() {
-                    pause = (pause * 2).min(Duration::from_secs(5));
-                    tokio::time::sleep(pause).await;
-                    iterator = Some(it);
-                    continue;
-                }
-                return Err(e.to_string());
+        .shard_iterator
+    else {
+        return Ok(());
+    };
+    let reader = KinesisShard {
+        client: client.clone(),
+    };
+    let deliver = |batch: Vec<Record>| {
+        let (tx, shard) = (tx.clone(), shard.to_owned());
+        async move {
+            let mut users = Vec::new();
+            for r in batch {
+                users.extend(deaggregate_bytes(
+                    &r.partition_key,
+                    None,
+                    r.data,
+                    &r.sequence_number,
+                ));
             }
-        };
-        pause = Duration::from_millis(200);
-        let empty = out.records.is_empty();
-        let mut users = Vec::new();
-        for r in out.records {
-            users.extend(deaggregate_bytes(
-                r.partition_key.as_deref().unwrap_or_default(),
-                None,
-                bytes::Bytes::from(r.data.into_inner()),
-                &r.sequence_number,
-            ));
+            // The printer's channel is bounded: a slow printer holds the reader back.
+            users.is_empty() || tx.send(Ok((shard, users))).await.is_ok()
         }
-        if !users.is_empty() && tx.send(Ok((shard.to_owned(), users))).await.is_err() {
-            return Ok(());
-        }
-        iterator = out.next_shard_iterator;
-        if empty && out.millis_behind_latest.unwrap_or(0) == 0 {
-            if !follow {
-                return Ok(());
-            }
-            // Caught up: poll once a second (well inside 5 GetRecords calls/s per shard).
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        } else {
-            tokio::time::sleep(pause).await;
-        }
-    }
-    Ok(())
+    };
+    let result =
+        shard_reader::read(&reader, iterator, stop, crate::logs::time::now_ms, deliver).await;
+    result.map_err(|e| format!("cannot read {shard}: {e}"))
 }

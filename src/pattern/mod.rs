@@ -24,6 +24,21 @@ pub const PATTERN_IDS: [&str; 5] = [
     "streaming-etl",
 ];
 
+/// The stack tag `deploy` sets to the pattern's id, by which `streamstack ls` finds the stacks
+/// streamstack made.
+pub const STACK_TAG: &str = "streamstack:pattern";
+
+/// The tags of a stack deployed from `pattern`: the user's `tags` and [`STACK_TAG`] (which
+/// replaces a user tag of that key), in key order.
+pub fn stack_tags(
+    tags: std::collections::BTreeMap<String, String>,
+    pattern: &str,
+) -> Vec<(String, String)> {
+    let mut tags = tags;
+    tags.insert(STACK_TAG.to_string(), pattern.to_string());
+    tags.into_iter().collect()
+}
+
 /// Errors of loading manifests and template sources and of checking `--param` overrides.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

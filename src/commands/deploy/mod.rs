@@ -385,7 +385,7 @@ async fn steps(
         template_body: staged.template_body,
         template_url: staged.template_url,
         parameters,
-        tags: plan.tags.into_iter().collect(),
+        tags: crate::pattern::stack_tags(plan.tags, &plan.pattern_id),
         capabilities: change_set::capabilities_for(&plan.template),
         role_arn: args.role_arn.clone(),
         notification_arns: args.notification_arns.clone(),
