@@ -185,7 +185,11 @@ fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> UsageError {
         .message()
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+        // serde's words for deny_unknown_fields, in the tool's words.
+        .replacen("unknown field `", "unknown key `", 1)
+        .replacen(", expected one of ", "; allowed: ", 1)
+        .replacen(", there are no fields", "; allowed: none", 1);
     let Some(span) = err.span() else {
         return UsageError(format!("{}: {message}", path.display()));
     };

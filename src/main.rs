@@ -2,11 +2,19 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use streamstack::cli::{Cli, Command};
+use clap::CommandFactory;
+use streamstack::cli::{Cli, Command, ParseError};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let cli = match Cli::parse_with_config(std::env::args_os().collect(), &cwd) {
+        Ok(cli) => cli,
+        Err(ParseError::Clap(e)) => e.exit(),
+        Err(ParseError::Config(e)) => {
+            streamstack::output::stderr_line(&format!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Synth(args) => streamstack::commands::synth::run(&args),
         Command::Dist(args) => streamstack::commands::dist::run(&args),
@@ -18,6 +26,9 @@ fn main() -> ExitCode {
         Command::Status(args) => streamstack::commands::status::run(&args),
         Command::Produce(args) => streamstack::commands::produce::run(&args),
         Command::Tail(args) => streamstack::commands::tail::run(&args),
+        Command::Completions(args) => {
+            streamstack::commands::completions::run(&args, Cli::command())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

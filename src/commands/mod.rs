@@ -3,6 +3,7 @@
 //! `asset_bucket`, `aws`, `poll`, `output` ...) and never each other; only [`crate::cli`] and
 //! `main` see every command.
 
+pub mod completions;
 pub mod deploy;
 pub mod destroy;
 pub mod dist;
