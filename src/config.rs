@@ -694,6 +694,41 @@ assets-dir = "/abs/assets"
         assert_eq!(get(&m, "tail", "stack").as_deref(), Some("ingest-dev"));
     }
 
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                Just("[env.dev]".to_string()),
+                Just("[env]".to_string()),
+                "(stack-name|pattern|region|parameters|tags|default-env|x) = (\"a\"|1|\\{ A = 1 \\}|\\[1\\]|true|)"
+                    .prop_map(|s: String| s),
+                "\\PC{0,20}".prop_map(|s: String| s),
+            ];
+            prop_oneof![
+                "\\PC{0,200}".prop_map(|s: String| s),
+                proptest::collection::vec(line, 0..8).prop_map(|l| l.join("\n")),
+            ]
+        }
+
+        proptest! {
+            /// Any text, and text built from the file's own vocabulary, parses or fails with
+            /// one line naming the file: never a panic, never a multi-line error.
+            #[test]
+            fn any_text_parses_or_fails_on_one_line(
+                text in text(),
+                args in proptest::collection::vec("(--env|--config|--env=x|--|deploy|-h|\\PC{0,5})", 0..6),
+            ) {
+                if let Err(e) = ConfigFile::parse(&text, Path::new("streamstack.toml")) {
+                    prop_assert!(e.0.starts_with("streamstack.toml"), "{}", e.0);
+                    prop_assert!(!e.0.contains('\n'), "{}", e.0);
+                }
+                let _ = scan(&args.iter().map(OsString::from).collect::<Vec<_>>());
+            }
+        }
+    }
+
     #[test]
     fn loading_follows_the_selection_and_rebases_relative_paths() {
         let dir = tempfile::tempdir().unwrap();
