@@ -1,12 +1,24 @@
 //! Command-line interface definition (clap derive). Each subcommand's arguments live beside its
 //! implementation; this file only wires them together.
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::error::UsageError;
 
 /// Render, package and deploy four Amazon Kinesis streaming patterns as CloudFormation stacks.
 #[derive(Debug, Parser)]
 #[command(name = "streamstack", version, about, long_about = None)]
 pub struct Cli {
+    /// Config file with named environments (default: ./streamstack.toml, when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The config file's environment ([env.NAME]) whose values are the flags' defaults
+    /// (default: the file's `default-env`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -50,6 +62,45 @@ pub enum Command {
     Logs(crate::commands::logs::LogsArgs),
     /// List the streamstack stacks of a region with their pattern, status and Flink application.
     Ls(crate::commands::ls::LsArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(crate::commands::completions::CompletionsArgs),
+}
+
+/// Why the command line was not parsed.
+#[derive(Debug)]
+pub enum ParseError {
+    /// clap's own error, or `--help`/`--version`: [`clap::Error::exit`] prints it.
+    Clap(clap::Error),
+    /// The config file or `--env`: one line, exit code 2.
+    Config(UsageError),
+}
+
+impl Cli {
+    /// Parses `args` (program name first) with the config file's environment as the defaults
+    /// (see [`crate::config`]): the file and environment are found first (`--config`, `--env`,
+    /// `cwd/streamstack.toml`), its values become the defaults of the matching arguments, then clap
+    /// parses, and the environment's parameters and tags go to the commands that take them.
+    pub fn parse_with_config(args: Vec<OsString>, cwd: &Path) -> Result<Cli, ParseError> {
+        let root = Cli::command();
+        let selection = crate::config::scan(args.get(1..).unwrap_or_default());
+        let env = crate::config::load(&selection, cwd, &root).map_err(ParseError::Config)?;
+        let root = match &env {
+            Some(env) => crate::config::apply(root, env),
+            None => root,
+        };
+        let matches = root.try_get_matches_from(args).map_err(ParseError::Clap)?;
+        let mut cli = Cli::from_arg_matches(&matches)
+            .map_err(|e| ParseError::Clap(e.format(&mut Cli::command())))?;
+        if let Some(env) = &env {
+            // The commands that take --param/--tag (one arm each).
+            match &mut cli.command {
+                Command::Deploy(a) => a.config = env.inputs(),
+                Command::Diff(a) => a.config = env.inputs(),
+                _ => {}
+            }
+        }
+        Ok(cli)
+    }
 }
 
 #[cfg(test)]
@@ -59,5 +110,93 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Every key of the config file reaches the real commands' arguments: a renamed field would
+    /// otherwise silently stop taking the file's value.
+    #[test]
+    fn the_config_file_reaches_the_real_commands() {
+        use super::{Cli, Command};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::config::FILE_NAME),
+            r#"
+[env.e]
+stack-name = "s1"
+pattern = "kds-kdf-s3"
+region = "r1"
+profile = "p1"
+bucket = "b1"
+prefix = "x/"
+assets-dir = "a"
+param-file = "p.json"
+parameters = { ShardCount = 2 }
+tags = { team = "t" }
+"#,
+        )
+        .unwrap();
+        let parse = |args: &[&str]| {
+            let mut v = vec!["streamstack".into()];
+            v.extend(args.iter().map(std::ffi::OsString::from));
+            Cli::parse_with_config(v, dir.path()).unwrap()
+        };
+        let Command::Deploy(d) = parse(&["deploy", "--env", "e"]).command else {
+            panic!("deploy")
+        };
+        assert_eq!(
+            (d.pattern.as_str(), d.stack_name.as_str()),
+            ("kds-kdf-s3", "s1")
+        );
+        assert_eq!(
+            (d.aws.region.as_deref(), d.aws.profile.as_deref()),
+            (Some("r1"), Some("p1"))
+        );
+        assert_eq!(
+            (d.assets.bucket.as_deref(), d.assets.prefix.as_str()),
+            (Some("b1"), "x/")
+        );
+        assert_eq!(d.assets.assets_dir, Some(dir.path().join("a")));
+        assert_eq!(d.param_file, Some(dir.path().join("p.json")));
+        assert_eq!(d.config.parameters["ShardCount"], "2");
+        assert_eq!(d.config.tags["team"], "t");
+        // Flags win.
+        let Command::Deploy(d) =
+            parse(&["--env", "e", "deploy", "other", "--region", "r2"]).command
+        else {
+            panic!("deploy")
+        };
+        assert_eq!(
+            (d.pattern.as_str(), d.aws.region.as_deref()),
+            ("other", Some("r2"))
+        );
+        let stack = |args: &[&str]| match parse(args).command {
+            Command::Destroy(a) => (a.stack, a.aws.region),
+            Command::Status(a) => (a.stack, a.aws.region),
+            Command::Start(a) => (a.stack, a.aws.region),
+            Command::Stop(a) => (a.stack, a.aws.region),
+            other => panic!("{other:?}"),
+        };
+        for cmd in ["destroy", "status", "start", "stop"] {
+            assert_eq!(
+                stack(&[cmd, "--env", "e"]),
+                ("s1".into(), Some("r1".into())),
+                "{cmd}"
+            );
+        }
+        let Command::Upload(u) = parse(&["upload", "--env", "e"]).command else {
+            panic!("upload")
+        };
+        assert_eq!(
+            (u.patterns, u.assets.bucket),
+            (vec!["kds-kdf-s3".to_string()], Some("b1".into()))
+        );
+        let Command::Tail(t) = parse(&["tail", "--stream", "x", "--env", "e"]).command else {
+            panic!("tail")
+        };
+        assert_eq!(t.aws.profile.as_deref(), Some("p1"));
+        let Command::Produce(p) = parse(&["produce", "--stream", "x", "--env", "e"]).command else {
+            panic!("produce")
+        };
+        assert_eq!(p.aws.region.as_deref(), Some("r1"));
     }
 }

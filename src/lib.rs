@@ -30,6 +30,7 @@ pub mod aws;
 pub mod cfn;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod flink;
 pub mod fsutil;

@@ -2,11 +2,19 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use streamstack::cli::{Cli, Command};
+use clap::CommandFactory;
+use streamstack::cli::{Cli, Command, ParseError};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let cli = match Cli::parse_with_config(std::env::args_os().collect(), &cwd) {
+        Ok(cli) => cli,
+        Err(ParseError::Clap(e)) => e.exit(),
+        Err(ParseError::Config(e)) => {
+            streamstack::output::stderr_line(&format!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Synth(args) => streamstack::commands::synth::run(&args),
         Command::Dist(args) => streamstack::commands::dist::run(&args),
@@ -25,6 +33,9 @@ fn main() -> ExitCode {
         Command::Watch(args) => streamstack::commands::watch::run(&args),
         Command::Logs(args) => streamstack::commands::logs::run(&args),
         Command::Ls(args) => streamstack::commands::ls::run(&args),
+        Command::Completions(args) => {
+            streamstack::commands::completions::run(&args, Cli::command())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

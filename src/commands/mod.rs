@@ -4,6 +4,7 @@
 //! `main` see every command.
 
 pub mod blocks;
+pub mod completions;
 pub mod deploy;
 pub mod destroy;
 pub mod dist;

@@ -61,6 +61,10 @@ pub struct DiffArgs {
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// The config file environment's `parameters` and `tags`, as for `deploy` (filled by
+    /// [`crate::cli::Cli::parse_with_config`]).
+    #[arg(skip)]
+    pub config: crate::config::Inputs,
 }
 
 impl DiffArgs {
@@ -88,6 +92,7 @@ impl DiffArgs {
             output: self.output,
             assets: self.assets.clone(),
             aws: self.aws.clone(),
+            config: self.config.clone(),
         }
     }
 }

@@ -107,6 +107,10 @@ pub struct DeployArgs {
     /// `--profile` and `--region`.
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// The config file environment's `parameters` and `tags`: the lowest layer, under
+    /// `--param-file` and `--param`/`--tag` (filled by [`crate::cli::Cli::parse_with_config`]).
+    #[arg(skip)]
+    pub config: crate::config::Inputs,
 }
 
 /// Everything checked before the first API call: the rendered template, the parameter values
@@ -213,10 +217,18 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
             )
         }
     };
-    let mut inputs = match &args.param_file {
-        Some(f) => params::read_file(f)?,
-        None => params::StackInputs::default(),
+    // Parameters and tags, each layer winning name by name: the config file, --param-file, flags.
+    let mut inputs = params::StackInputs {
+        parameters: args.config.parameters.clone(),
+        tags: args.config.tags.clone(),
+        stack_policy: None,
     };
+    if let Some(f) = &args.param_file {
+        let file = params::read_file(f)?;
+        inputs.parameters.extend(file.parameters);
+        inputs.tags.extend(file.tags);
+        inputs.stack_policy = file.stack_policy;
+    }
     for p in &args.params {
         let (k, v) = parse_override(p)?;
         inputs.parameters.insert(k, v);
