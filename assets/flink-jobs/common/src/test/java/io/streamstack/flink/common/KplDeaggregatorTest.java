@@ -3,7 +3,6 @@ package io.streamstack.flink.common;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URISyntaxException;
@@ -40,15 +39,8 @@ class KplDeaggregatorTest {
                         .addPartitionKeyTable("a")
                         .addPartitionKeyTable("b")
                         .addExplicitHashKeyTable("12345")
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(1)
-                                        .setData(ByteString.copyFromUtf8("one")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setExplicitHashKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("two")))
+                        .addRecords(KplTestData.record(1, "one"))
+                        .addRecords(KplTestData.record(0, "two").setExplicitHashKeyIndex(0))
                         .build();
         byte[] data = KplTestData.frame(agg.toByteArray());
         KplDeaggregator.Result r = KplDeaggregator.deaggregateChecked(PK, data);
@@ -185,20 +177,9 @@ class KplDeaggregatorTest {
                             .addPartitionKeyTable("a")
                             .addExplicitHashKeyTable("7")
                             .addExplicitHashKeyTable(ehk)
-                            .addRecords(
-                                    Messages.Record.newBuilder()
-                                            .setPartitionKeyIndex(0)
-                                            .setExplicitHashKeyIndex(0)
-                                            .setData(ByteString.copyFromUtf8("first")))
-                            .addRecords(
-                                    Messages.Record.newBuilder()
-                                            .setPartitionKeyIndex(0)
-                                            .setExplicitHashKeyIndex(1)
-                                            .setData(ByteString.copyFromUtf8("second")))
-                            .addRecords(
-                                    Messages.Record.newBuilder()
-                                            .setPartitionKeyIndex(0)
-                                            .setData(ByteString.copyFromUtf8("third")))
+                            .addRecords(KplTestData.record(0, "first").setExplicitHashKeyIndex(0))
+                            .addRecords(KplTestData.record(0, "second").setExplicitHashKeyIndex(1))
+                            .addRecords(KplTestData.record(0, "third"))
                             .build();
             byte[] data = KplTestData.frame(agg.toByteArray());
             assertSameAsKcl(data);
@@ -209,23 +190,11 @@ class KplDeaggregatorTest {
 
     @Test
     void recordsPointingOutsideTheTablesLoseTheRestLikeTheKclAndSaySo() {
-        Messages.AggregatedRecord agg =
-                Messages.AggregatedRecord.newBuilder()
-                        .addPartitionKeyTable("a")
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("ok")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(3)
-                                        .setData(ByteString.copyFromUtf8("bad")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("lost")))
-                        .build();
-        byte[] data = KplTestData.frame(agg.toByteArray());
+        byte[] data =
+                KplTestData.framedWithKeyA(
+                        KplTestData.record(0, "ok"),
+                        KplTestData.record(3, "bad"),
+                        KplTestData.record(0, "lost"));
         assertSameAsKcl(data);
         KplDeaggregator.Result r = KplDeaggregator.deaggregateChecked(PK, data);
         assertThat(r.records()).hasSize(1);

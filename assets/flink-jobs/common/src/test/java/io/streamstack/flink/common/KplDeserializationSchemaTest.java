@@ -3,7 +3,6 @@ package io.streamstack.flink.common;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.model.Record;
-import software.amazon.kinesis.retrieval.kpl.Messages;
 
 class KplDeserializationSchemaTest {
     /** A parser of {"n": INT}. */
@@ -37,7 +35,6 @@ class KplDeserializationSchemaTest {
 
     private static List<Parsed<Integer>> run(
             KplDeserializationSchema<Integer> schema, byte[] data) {
-        List<Parsed<Integer>> out = new ArrayList<>();
         Record r =
                 Record.builder()
                         .data(SdkBytes.fromByteArray(data))
@@ -45,10 +42,21 @@ class KplDeserializationSchemaTest {
                         .sequenceNumber("17")
                         .approximateArrivalTimestamp(Instant.EPOCH)
                         .build();
-        schema.deserialize(
+        return deserialize(
+                schema,
                 r,
                 "arn:aws:kinesis:us-east-1:000000000000:stream/s",
-                "shardId-000000000000",
+                "shardId-000000000000");
+    }
+
+    /** What {@code schema} emits for {@code record}. */
+    private static List<Parsed<Integer>> deserialize(
+            KplDeserializationSchema<Integer> schema, Record record, String stream, String shard) {
+        List<Parsed<Integer>> out = new ArrayList<>();
+        schema.deserialize(
+                record,
+                stream,
+                shard,
                 new Collector<>() {
                     @Override
                     public void collect(Parsed<Integer> p) {
@@ -67,30 +75,14 @@ class KplDeserializationSchemaTest {
 
     @Test
     void anAggregateGivesOneParsedPerUserRecordInOrder() {
-        Messages.AggregatedRecord agg =
-                Messages.AggregatedRecord.newBuilder()
-                        .addPartitionKeyTable("a")
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("{\"n\":1}")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("{bad")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("{\"n\":-1}")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("{\"n\":3}")))
-                        .build();
+        byte[] aggregate =
+                KplTestData.framedWithKeyA(
+                        KplTestData.record(0, "{\"n\":1}"),
+                        KplTestData.record(0, "{bad"),
+                        KplTestData.record(0, "{\"n\":-1}"),
+                        KplTestData.record(0, "{\"n\":3}"));
         List<Parsed<Integer>> out =
-                run(
-                        new KplDeserializationSchema<>(N, Types.INT, 1000),
-                        KplTestData.frame(agg.toByteArray()));
+                run(new KplDeserializationSchema<>(N, Types.INT, 1000), aggregate);
         assertThat(out).hasSize(4);
         assertThat(out.get(0).getValue()).isEqualTo(1);
         assertThat(out.get(1).getBad().getReason()).isEqualTo("not JSON");
@@ -118,18 +110,8 @@ class KplDeserializationSchemaTest {
                 .singleElement()
                 .satisfies(p -> assertThat(p.getValue()).isEqualTo(1));
         // A user record inside a small enough aggregate is checked too.
-        Messages.AggregatedRecord agg =
-                Messages.AggregatedRecord.newBuilder()
-                        .addPartitionKeyTable("a")
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFrom(new byte[8])))
-                        .build();
-        assertThat(
-                        run(
-                                new KplDeserializationSchema<>(N, Types.INT, 40),
-                                KplTestData.frame(agg.toByteArray())))
+        byte[] aggregate = KplTestData.framedWithKeyA(KplTestData.record(0, "\0".repeat(8)));
+        assertThat(run(new KplDeserializationSchema<>(N, Types.INT, 40), aggregate))
                 .singleElement()
                 .satisfies(p -> assertThat(p.getBad().getReason()).isEqualTo("not JSON"));
         assertThat(new KplDeserializationSchema<>(N, Types.INT, 1).getProducedType().getTypeClass())
@@ -138,22 +120,11 @@ class KplDeserializationSchemaTest {
 
     @Test
     void aggregatesThatLoseRecordsAreReported() {
-        Messages.AggregatedRecord agg =
-                Messages.AggregatedRecord.newBuilder()
-                        .addPartitionKeyTable("a")
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(0)
-                                        .setData(ByteString.copyFromUtf8("{\"n\":1}")))
-                        .addRecords(
-                                Messages.Record.newBuilder()
-                                        .setPartitionKeyIndex(9)
-                                        .setData(ByteString.copyFromUtf8("{\"n\":2}")))
-                        .build();
+        byte[] aggregate =
+                KplTestData.framedWithKeyA(
+                        KplTestData.record(0, "{\"n\":1}"), KplTestData.record(9, "{\"n\":2}"));
         List<Parsed<Integer>> out =
-                run(
-                        new KplDeserializationSchema<>(N, Types.INT, 1000),
-                        KplTestData.frame(agg.toByteArray()));
+                run(new KplDeserializationSchema<>(N, Types.INT, 1000), aggregate);
         assertThat(out).hasSize(2);
         assertThat(out.get(0).getValue()).isEqualTo(1);
         assertThat(out.get(1).getBad().getReason()).contains("lost records 1..1");
@@ -198,20 +169,12 @@ class KplDeserializationSchemaTest {
     @Test
     void aRecordWithNoDataIsOneBadRecord() {
         KplDeserializationSchema<Integer> schema = new KplDeserializationSchema<>(N, Types.INT, 10);
-        List<Parsed<Integer>> out = new ArrayList<>();
-        schema.deserialize(
-                Record.builder().partitionKey("pk").sequenceNumber("1").build(),
-                "s",
-                "shard",
-                new Collector<>() {
-                    @Override
-                    public void collect(Parsed<Integer> p) {
-                        out.add(p);
-                    }
-
-                    @Override
-                    public void close() {}
-                });
+        List<Parsed<Integer>> out =
+                deserialize(
+                        schema,
+                        Record.builder().partitionKey("pk").sequenceNumber("1").build(),
+                        "s",
+                        "shard");
         assertThat(out)
                 .singleElement()
                 .satisfies(p -> assertThat(p.getBad().getReason()).isEqualTo("no n"));

@@ -43,6 +43,23 @@ public final class KplTestData {
         return out;
     }
 
+    /** A user record of an aggregate: its partition key's index in the table, UTF-8 data. */
+    public static Messages.Record.Builder record(int partitionKeyIndex, String data) {
+        return Messages.Record.newBuilder()
+                .setPartitionKeyIndex(partitionKeyIndex)
+                .setData(ByteString.copyFromUtf8(data));
+    }
+
+    /** A framed aggregate of {@code records}, whose partition key table is the one key "a". */
+    public static byte[] framedWithKeyA(Messages.Record.Builder... records) {
+        Messages.AggregatedRecord.Builder agg =
+                Messages.AggregatedRecord.newBuilder().addPartitionKeyTable("a");
+        for (Messages.Record.Builder r : records) {
+            agg.addRecords(r);
+        }
+        return frame(agg.build().toByteArray());
+    }
+
     /** magic + protobuf + MD5(protobuf). */
     public static byte[] frame(byte[] protobuf) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -6,6 +6,7 @@ import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.KplDeserializationSchema;
 import io.streamstack.flink.common.Parsed;
 import io.streamstack.flink.common.testing.KplAggregates;
+import io.streamstack.flink.common.testing.MiniClusters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -43,12 +43,7 @@ class StockMaxPriceBenchTest {
     static final String[] TICKERS = {"AAPL", "AMZN", "MSFT", "INTC", "TBV"};
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.oneTaskManager(2);
 
     @TempDir Path out;
 

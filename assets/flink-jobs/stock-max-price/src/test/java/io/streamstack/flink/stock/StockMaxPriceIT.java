@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.LocalRun;
+import io.streamstack.flink.common.testing.MiniClusters;
 import io.streamstack.flink.common.testing.MotoEmulator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,6 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -56,13 +56,7 @@ class StockMaxPriceIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static final String[] TICKERS = {"AAPL", "AMZN", "MSFT", "INTC", "TBV"};
     static final Duration TIMEOUT = Duration.ofSeconds(120);

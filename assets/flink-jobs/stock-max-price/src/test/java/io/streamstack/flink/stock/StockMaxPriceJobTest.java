@@ -8,6 +8,7 @@ import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.KplDeserializationSchema;
 import io.streamstack.flink.common.Parsed;
 import io.streamstack.flink.common.UserRecord;
+import io.streamstack.flink.common.testing.MiniClusters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -40,13 +40,7 @@ class StockMaxPriceJobTest {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static final StockMaxPriceJob.Settings SETTINGS =
             new StockMaxPriceJob.Settings(
@@ -186,21 +180,21 @@ class StockMaxPriceJobTest {
         assertThat(REPORTER.findMetrics(result.getJobID(), "streamstack.lateRecords")).isEmpty();
     }
 
+    /** The settings of the one property {@code key} = {@code value}. */
+    static StockMaxPriceJob.Settings settingsOf(String key, String value) {
+        return StockMaxPriceJob.Settings.from(
+                io.streamstack.flink.common.JobProperties.of(Map.of(key, value), false));
+    }
+
     @Test
     void theOutputBucketIsWrittenThroughS3a() {
         // Issue 19, defect 8: the FileSink's exactly-once commit needs the Hadoop S3 file system
         // (s3a://).
-        StockMaxPriceJob.Settings s =
-                StockMaxPriceJob.Settings.from(
-                        io.streamstack.flink.common.JobProperties.of(
-                                Map.of("OutputBucketName", "stock-output-123"), false));
+        StockMaxPriceJob.Settings s = settingsOf("OutputBucketName", "stock-output-123");
         assertThat(s.outputPath())
                 .as("defect 8: the FileSink path built from OutputBucketName")
                 .isEqualTo("s3a://stock-output-123");
-        StockMaxPriceJob.Settings p =
-                StockMaxPriceJob.Settings.from(
-                        io.streamstack.flink.common.JobProperties.of(
-                                Map.of("OutputPath", "s3://stock-output-123"), false));
+        StockMaxPriceJob.Settings p = settingsOf("OutputPath", "s3://stock-output-123");
         assertThat(p.outputPath())
                 .as("defect 8: an s3:// OutputPath is written as s3a://")
                 .isEqualTo("s3a://stock-output-123");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamstack.flink.common.JobProperties;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class EtlSettingsTest {
     static final String ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/taxi";
+    static final String[] KAFKA_IN = {
+        "InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in"
+    };
+    static final String[] FILE_OUT = {"OutputPath", "file:///tmp/etl"};
+    static final String[] KAFKA_OUT = {
+        "OutputKafkaBootstrapServers", "o:9092", "OutputKafkaTopic", "o"
+    };
+    static final String[] OPENSEARCH_OUT = {"OutputOpenSearchEndpoint", "https://os.example.com"};
 
     static EtlSettings settings(String... kv) {
         Map<String, String> m = new HashMap<>();
@@ -23,6 +32,11 @@ class EtlSettingsTest {
             m.put(kv[i], kv[i + 1]);
         }
         return EtlSettings.from(JobProperties.of(m, false));
+    }
+
+    /** A Kafka source ({@link #KAFKA_IN}) and {@code kv}. */
+    static EtlSettings kafkaInSettings(String... kv) {
+        return settings(with(KAFKA_IN, kv).toArray(new String[0]));
     }
 
     @Test
@@ -118,11 +132,7 @@ class EtlSettingsTest {
     @Test
     void kinesisSinkAloneWithItsKeyFieldAndAwsOptions() {
         EtlSettings s =
-                settings(
-                        "InputKafkaBootstrapServers",
-                        "b:9092",
-                        "InputKafkaTopic",
-                        "in",
+                kafkaInSettings(
                         "OutputStreamArn",
                         "arn:aws:kinesis:eu-west-1:123456789012:stream/out",
                         "OutputPartitionKeyField",
@@ -194,272 +204,253 @@ class EtlSettingsTest {
     @Test
     void kafkaAuthDefaultsToNoneWhichAddsNothing() {
         EtlSettings s =
-                settings(
-                        "InputKafkaBootstrapServers",
-                        "b:9092",
-                        "InputKafkaTopic",
-                        "in",
-                        "OutputPath",
-                        "file:///tmp/etl",
-                        "kafka.security.protocol",
-                        "SSL");
+                kafkaInSettings("OutputPath", "file:///tmp/etl", "kafka.security.protocol", "SSL");
         assertThat(s.kafkaAuth()).isEqualTo(KafkaAuth.NONE);
         assertThat(s.kafkaProperties())
                 .containsExactlyEntriesOf(Map.of("security.protocol", "SSL"));
     }
 
-    static Stream<Arguments> misconfigurations() {
-        String[] kafkaIn = {"InputKafkaBootstrapServers", "b:9092", "InputKafkaTopic", "in"};
-        String[] fileOut = {"OutputPath", "file:///tmp/etl"};
-        return Stream.of(
-                Arguments.of(
-                        List.of("OutputPath", "file:///tmp/x"), "no source: set InputStreamArn"),
-                Arguments.of(
-                        List.of(
-                                "InputStreamArn",
-                                ARN,
-                                "InputKafkaTopic",
-                                "t",
-                                "OutputPath",
-                                "file:///x"),
-                        "are both set: the job reads exactly one source"),
-                Arguments.of(
-                        List.of("InputStreamArn", "taxi", "OutputPath", "file:///x"),
-                        "property InputStreamArn must be a Kinesis stream ARN"),
-                Arguments.of(
-                        List.of("InputKafkaBootstrapServers", "b:9092", "OutputPath", "file:///x"),
-                        "needs both InputKafkaBootstrapServers and InputKafkaTopic, got only InputKafkaBootstrapServers"),
-                Arguments.of(
-                        List.of("InputKafkaTopic", "t", "OutputPath", "file:///x"),
-                        "got only InputKafkaTopic"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "InputKafkaStartingOffsets", "beginning"),
-                        "property InputKafkaStartingOffsets must be earliest, latest or timestamp:<epoch millis>, got 'beginning'"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "InputKafkaStartingOffsets", "timestamp:-5"),
-                        "InputKafkaStartingOffsets must be"),
-                Arguments.of(List.of(kafkaIn), "no sink: set at least one of OutputPath"),
-                Arguments.of(
-                        with(kafkaIn, new String[0], "OutputPath", "/tmp/etl"),
-                        "property OutputPath must be s3://BUCKET[/PREFIX], s3a://BUCKET[/PREFIX] or file:///FOLDER, got '/tmp/etl'"),
-                Arguments.of(
-                        with(kafkaIn, new String[0], "OutputPath", "s3://B_ad"),
-                        "with a valid bucket name, got 's3://B_ad'"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputFormat", "avro"),
-                        "property OutputFormat must be parquet or json, got 'avro'"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputSchema", "{\"type\": \"recrd\"}"),
-                        "property OutputSchema is not a valid Avro schema"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputSchema", "\"string\""),
-                        "property OutputSchema must be an Avro record schema, got a string"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputSchema",
-                                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"type\":\"bytes\"}]}"),
-                        "property OutputSchema: R.b is of type bytes"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputFormat",
-                                "json",
-                                "OutputSchema",
-                                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"),
-                        "property OutputSchema is set but nothing writes Parquet"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "PartitionFields", "vendor_id,,x"),
-                        "property PartitionFields must be field names"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "PartitionFields", "vendor_id,vendor_id"),
-                        "names 'vendor_id' twice"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "PartitionFields", "hour"),
-                        "names 'hour' twice or as one of the time partitions"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                new String[0],
-                                "OutputKafkaBootstrapServers",
-                                "o:9092",
-                                "OutputKafkaTopic",
-                                "o",
-                                "PartitionFields",
-                                "a"),
-                        "property PartitionFields is set but there is no OutputPath"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "EventTimeField", "pickup time"),
-                        "property EventTimeField must be a field name"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "MaxOutOfOrdernessSeconds", "-1"),
-                        "property MaxOutOfOrdernessSeconds must be a number of seconds >= 0"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "IdleTimeoutSeconds", "soon"),
-                        "property IdleTimeoutSeconds must be an integer, got 'soon'"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "MaxRecordBytes", "0"),
-                        "property MaxRecordBytes must be >= 1"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputKafkaTopic", "o"),
-                        "the Kafka sink needs both OutputKafkaBootstrapServers and OutputKafkaTopic, got only OutputKafkaTopic"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputKafkaBootstrapServers", "o:9092"),
-                        "got only OutputKafkaBootstrapServers"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputKafkaKeyField", "trip_id"),
-                        "there is no Kafka sink"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputKafkaBootstrapServers",
-                                "o:9092",
-                                "OutputKafkaTopic",
-                                "o",
-                                "OutputKafkaDeliveryGuarantee",
-                                "NONE"),
-                        "property OutputKafkaDeliveryGuarantee must be EXACTLY_ONCE or AT_LEAST_ONCE, got 'NONE'"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputKafkaBootstrapServers",
-                                "o:9092",
-                                "OutputKafkaTopic",
-                                "o",
-                                "OutputKafkaTransactionalIdPrefix",
-                                "a b"),
-                        "property OutputKafkaTransactionalIdPrefix must be"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputKafkaBootstrapServers",
-                                "o:9092",
-                                "OutputKafkaTopic",
-                                "o",
-                                "OutputKafkaTransactionTimeoutMillis",
-                                "10"),
-                        "property OutputKafkaTransactionTimeoutMillis must be >= 1000"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "kafka.isolation.level", "read_uncommitted"),
-                        "property kafka.isolation.level cannot be set: the job sets it itself"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputStreamArn", "stream/out"),
-                        "property OutputStreamArn must be a Kinesis stream ARN"),
-                Arguments.of(
-                        List.of("InputStreamArn", ARN, "OutputStreamArn", ARN),
-                        "property OutputStreamArn is the input stream"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "KafkaAuth", "SCRAM"),
-                        "property KafkaAuth must be NONE or IAM (Amazon MSK IAM access control), got 'SCRAM'"),
-                Arguments.of(
-                        List.of(
-                                "InputStreamArn",
-                                ARN,
-                                "OutputPath",
-                                "file:///tmp/etl",
-                                "KafkaAuth",
-                                "IAM"),
-                        "property KafkaAuth is set but there is no Kafka source or sink"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "KafkaAuth",
-                                "IAM",
-                                "kafka.security.protocol",
-                                "SSL"),
-                        "property kafka.security.protocol cannot be set with KafkaAuth IAM"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "KafkaAuth", "iam", "kafka.sasl.mechanism", "PLAIN"),
-                        "property kafka.sasl.mechanism cannot be set with KafkaAuth IAM"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputPartitionKeyField", "trip_id"),
-                        "property OutputPartitionKeyField is set but there is no Kinesis sink"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                new String[0],
-                                "OutputStreamArn",
-                                ARN.replace("taxi", "out"),
-                                "OutputPartitionKeyField",
-                                "a-b"),
-                        "property OutputPartitionKeyField must be a field name"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputOpenSearchEndpoint", "search.example.com"),
-                        "property OutputOpenSearchEndpoint must be an http(s) URL with a host"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "https://os.example.com/?x=1"),
-                        "property OutputOpenSearchEndpoint must be an http(s) URL"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "https://os.example.com",
-                                "OutputOpenSearchIndex",
-                                "Trips"),
-                        "property OutputOpenSearchIndex must be an OpenSearch index name"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "https://os.example.com",
-                                "OutputOpenSearchAuth",
-                                "kerberos"),
-                        "property OutputOpenSearchAuth must be sigv4, basic or none, got 'kerberos'"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "https://os.example.com",
-                                "OutputOpenSearchAuth",
-                                "sigv4"),
-                        "the OpenSearch sink signs with SigV4 but has no region"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "https://os.example.com",
-                                "OutputOpenSearchAuth",
-                                "basic",
-                                "OutputOpenSearchUsername",
-                                "u"),
-                        "OutputOpenSearchAuth basic needs OutputOpenSearchUsername and OutputOpenSearchPassword"),
-                Arguments.of(
-                        with(
-                                kafkaIn,
-                                fileOut,
-                                "OutputOpenSearchEndpoint",
-                                "http://os.example.com",
-                                "OutputOpenSearchAuth",
-                                "basic",
-                                "OutputOpenSearchUsername",
-                                "u",
-                                "OutputOpenSearchPassword",
-                                "p"),
-                        "would send the password in clear"),
-                Arguments.of(
-                        with(kafkaIn, fileOut, "OutputOpenSearchIdField", "trip_id"),
-                        "property OutputOpenSearchIdField is set but there is no OpenSearch sink"));
+    /**
+     * Properties {@code kv} alone: the job refuses them with a message containing {@code message}.
+     */
+    static Arguments refused(String message, String... kv) {
+        return Arguments.of(List.of(kv), message);
     }
 
-    static List<String> with(String[] a, String[] b, String... more) {
-        List<String> l = new java.util.ArrayList<>(List.of(a));
-        l.addAll(List.of(b));
-        l.addAll(List.of(more));
+    /** A Kafka source and {@code kv}. */
+    static Arguments kafkaInRefused(String message, String... kv) {
+        return Arguments.of(with(KAFKA_IN, kv), message);
+    }
+
+    /** A Kafka source, a file sink and {@code kv}. */
+    static Arguments kafkaToFilesRefused(String message, String... kv) {
+        return Arguments.of(with(KAFKA_IN, FILE_OUT, kv), message);
+    }
+
+    /** A Kafka source, a file sink, a Kafka sink and {@code kv}. */
+    static Arguments kafkaToKafkaRefused(String message, String... kv) {
+        return Arguments.of(with(KAFKA_IN, FILE_OUT, KAFKA_OUT, kv), message);
+    }
+
+    /** A Kafka source, a file sink, an OpenSearch sink and {@code kv}. */
+    static Arguments kafkaToOpenSearchRefused(String message, String... kv) {
+        return Arguments.of(with(KAFKA_IN, FILE_OUT, OPENSEARCH_OUT, kv), message);
+    }
+
+    static List<String> with(String[]... groups) {
+        List<String> l = new ArrayList<>();
+        for (String[] g : groups) {
+            l.addAll(List.of(g));
+        }
         return l;
+    }
+
+    static Stream<Arguments> misconfigurations() {
+        return Stream.of(
+                refused("no source: set InputStreamArn", "OutputPath", "file:///tmp/x"),
+                refused(
+                        "are both set: the job reads exactly one source",
+                        "InputStreamArn",
+                        ARN,
+                        "InputKafkaTopic",
+                        "t",
+                        "OutputPath",
+                        "file:///x"),
+                refused(
+                        "property InputStreamArn must be a Kinesis stream ARN",
+                        "InputStreamArn",
+                        "taxi",
+                        "OutputPath",
+                        "file:///x"),
+                refused(
+                        "needs both InputKafkaBootstrapServers and InputKafkaTopic, got only InputKafkaBootstrapServers",
+                        "InputKafkaBootstrapServers",
+                        "b:9092",
+                        "OutputPath",
+                        "file:///x"),
+                refused(
+                        "got only InputKafkaTopic",
+                        "InputKafkaTopic",
+                        "t",
+                        "OutputPath",
+                        "file:///x"),
+                kafkaToFilesRefused(
+                        "property InputKafkaStartingOffsets must be earliest, latest or timestamp:<epoch millis>, got 'beginning'",
+                        "InputKafkaStartingOffsets",
+                        "beginning"),
+                kafkaToFilesRefused(
+                        "InputKafkaStartingOffsets must be",
+                        "InputKafkaStartingOffsets",
+                        "timestamp:-5"),
+                kafkaInRefused("no sink: set at least one of OutputPath"),
+                kafkaInRefused(
+                        "property OutputPath must be s3://BUCKET[/PREFIX], s3a://BUCKET[/PREFIX] or file:///FOLDER, got '/tmp/etl'",
+                        "OutputPath",
+                        "/tmp/etl"),
+                kafkaInRefused(
+                        "with a valid bucket name, got 's3://B_ad'", "OutputPath", "s3://B_ad"),
+                kafkaToFilesRefused(
+                        "property OutputFormat must be parquet or json, got 'avro'",
+                        "OutputFormat",
+                        "avro"),
+                kafkaToFilesRefused(
+                        "property OutputSchema is not a valid Avro schema",
+                        "OutputSchema",
+                        "{\"type\": \"recrd\"}"),
+                kafkaToFilesRefused(
+                        "property OutputSchema must be an Avro record schema, got a string",
+                        "OutputSchema",
+                        "\"string\""),
+                kafkaToFilesRefused(
+                        "property OutputSchema: R.b is of type bytes",
+                        "OutputSchema",
+                        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"type\":\"bytes\"}]}"),
+                kafkaToFilesRefused(
+                        "property OutputSchema is set but nothing writes Parquet",
+                        "OutputFormat",
+                        "json",
+                        "OutputSchema",
+                        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"),
+                kafkaToFilesRefused(
+                        "property PartitionFields must be field names",
+                        "PartitionFields",
+                        "vendor_id,,x"),
+                kafkaToFilesRefused(
+                        "names 'vendor_id' twice", "PartitionFields", "vendor_id,vendor_id"),
+                kafkaToFilesRefused(
+                        "names 'hour' twice or as one of the time partitions",
+                        "PartitionFields",
+                        "hour"),
+                kafkaInRefused(
+                        "property PartitionFields is set but there is no OutputPath",
+                        "OutputKafkaBootstrapServers",
+                        "o:9092",
+                        "OutputKafkaTopic",
+                        "o",
+                        "PartitionFields",
+                        "a"),
+                kafkaToFilesRefused(
+                        "property EventTimeField must be a field name",
+                        "EventTimeField",
+                        "pickup time"),
+                kafkaToFilesRefused(
+                        "property MaxOutOfOrdernessSeconds must be a number of seconds >= 0",
+                        "MaxOutOfOrdernessSeconds",
+                        "-1"),
+                kafkaToFilesRefused(
+                        "property IdleTimeoutSeconds must be an integer, got 'soon'",
+                        "IdleTimeoutSeconds",
+                        "soon"),
+                kafkaToFilesRefused("property MaxRecordBytes must be >= 1", "MaxRecordBytes", "0"),
+                kafkaToFilesRefused(
+                        "the Kafka sink needs both OutputKafkaBootstrapServers and OutputKafkaTopic, got only OutputKafkaTopic",
+                        "OutputKafkaTopic",
+                        "o"),
+                kafkaToFilesRefused(
+                        "got only OutputKafkaBootstrapServers",
+                        "OutputKafkaBootstrapServers",
+                        "o:9092"),
+                kafkaToFilesRefused("there is no Kafka sink", "OutputKafkaKeyField", "trip_id"),
+                kafkaToKafkaRefused(
+                        "property OutputKafkaDeliveryGuarantee must be EXACTLY_ONCE or AT_LEAST_ONCE, got 'NONE'",
+                        "OutputKafkaDeliveryGuarantee",
+                        "NONE"),
+                kafkaToKafkaRefused(
+                        "property OutputKafkaTransactionalIdPrefix must be",
+                        "OutputKafkaTransactionalIdPrefix",
+                        "a b"),
+                kafkaToKafkaRefused(
+                        "property OutputKafkaTransactionTimeoutMillis must be >= 1000",
+                        "OutputKafkaTransactionTimeoutMillis",
+                        "10"),
+                kafkaToFilesRefused(
+                        "property kafka.isolation.level cannot be set: the job sets it itself",
+                        "kafka.isolation.level",
+                        "read_uncommitted"),
+                kafkaToFilesRefused(
+                        "property OutputStreamArn must be a Kinesis stream ARN",
+                        "OutputStreamArn",
+                        "stream/out"),
+                refused(
+                        "property OutputStreamArn is the input stream",
+                        "InputStreamArn",
+                        ARN,
+                        "OutputStreamArn",
+                        ARN),
+                kafkaToFilesRefused(
+                        "property KafkaAuth must be NONE or IAM (Amazon MSK IAM access control), got 'SCRAM'",
+                        "KafkaAuth",
+                        "SCRAM"),
+                refused(
+                        "property KafkaAuth is set but there is no Kafka source or sink",
+                        "InputStreamArn",
+                        ARN,
+                        "OutputPath",
+                        "file:///tmp/etl",
+                        "KafkaAuth",
+                        "IAM"),
+                kafkaToFilesRefused(
+                        "property kafka.security.protocol cannot be set with KafkaAuth IAM",
+                        "KafkaAuth",
+                        "IAM",
+                        "kafka.security.protocol",
+                        "SSL"),
+                kafkaToFilesRefused(
+                        "property kafka.sasl.mechanism cannot be set with KafkaAuth IAM",
+                        "KafkaAuth",
+                        "iam",
+                        "kafka.sasl.mechanism",
+                        "PLAIN"),
+                kafkaToFilesRefused(
+                        "property OutputPartitionKeyField is set but there is no Kinesis sink",
+                        "OutputPartitionKeyField",
+                        "trip_id"),
+                kafkaInRefused(
+                        "property OutputPartitionKeyField must be a field name",
+                        "OutputStreamArn",
+                        ARN.replace("taxi", "out"),
+                        "OutputPartitionKeyField",
+                        "a-b"),
+                kafkaToFilesRefused(
+                        "property OutputOpenSearchEndpoint must be an http(s) URL with a host",
+                        "OutputOpenSearchEndpoint",
+                        "search.example.com"),
+                kafkaToFilesRefused(
+                        "property OutputOpenSearchEndpoint must be an http(s) URL",
+                        "OutputOpenSearchEndpoint",
+                        "https://os.example.com/?x=1"),
+                kafkaToOpenSearchRefused(
+                        "property OutputOpenSearchIndex must be an OpenSearch index name",
+                        "OutputOpenSearchIndex",
+                        "Trips"),
+                kafkaToOpenSearchRefused(
+                        "property OutputOpenSearchAuth must be sigv4, basic or none, got 'kerberos'",
+                        "OutputOpenSearchAuth",
+                        "kerberos"),
+                kafkaToOpenSearchRefused(
+                        "the OpenSearch sink signs with SigV4 but has no region",
+                        "OutputOpenSearchAuth",
+                        "sigv4"),
+                kafkaToOpenSearchRefused(
+                        "OutputOpenSearchAuth basic needs OutputOpenSearchUsername and OutputOpenSearchPassword",
+                        "OutputOpenSearchAuth",
+                        "basic",
+                        "OutputOpenSearchUsername",
+                        "u"),
+                kafkaToFilesRefused(
+                        "would send the password in clear",
+                        "OutputOpenSearchEndpoint",
+                        "http://os.example.com",
+                        "OutputOpenSearchAuth",
+                        "basic",
+                        "OutputOpenSearchUsername",
+                        "u",
+                        "OutputOpenSearchPassword",
+                        "p"),
+                kafkaToFilesRefused(
+                        "property OutputOpenSearchIdField is set but there is no OpenSearch sink",
+                        "OutputOpenSearchIdField",
+                        "trip_id"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.LocalRun;
+import io.streamstack.flink.common.testing.MiniClusters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,10 +34,8 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +46,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -75,42 +73,18 @@ class KafkaPipelineIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static KafkaClusterTestKit kafka;
 
     @BeforeAll
     static void startKafka() throws Exception {
         kafka =
-                new KafkaClusterTestKit.Builder(
-                                new TestKitNodes.Builder()
-                                        .setCombined(true)
-                                        .setNumBrokerNodes(1)
-                                        .setNumControllerNodes(1)
-                                        .build())
-                        .setConfigProp("transaction.state.log.replication.factor", "1")
-                        .setConfigProp("transaction.state.log.min.isr", "1")
-                        .setConfigProp("offsets.topic.replication.factor", "1")
-                        .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            admin.createTopics(
-                            List.of(
-                                    new NewTopic("trips", 2, (short) 1),
-                                    new NewTopic("trips-out", 2, (short) 1),
-                                    new NewTopic("crash-in", 2, (short) 1),
-                                    new NewTopic("crash-out", 2, (short) 1)))
-                    .all()
-                    .get();
-        }
+                KafkaBroker.start(
+                        new NewTopic("trips", 2, (short) 1),
+                        new NewTopic("trips-out", 2, (short) 1),
+                        new NewTopic("crash-in", 2, (short) 1),
+                        new NewTopic("crash-out", 2, (short) 1));
     }
 
     @AfterAll
@@ -173,12 +147,7 @@ class KafkaPipelineIT {
         m.put("OutputKafkaTransactionTimeoutMillis", "60000");
         m.put("CheckpointIntervalMillis", "300");
         m.put("Parallelism", "2");
-        Configuration conf =
-                new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        if (savepoint != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = MiniClusters.environment(savepoint);
         buildAsMain(env, m);
         return env.executeAsync("streaming-etl-it");
     }

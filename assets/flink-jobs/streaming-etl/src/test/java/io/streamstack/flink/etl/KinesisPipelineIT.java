@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.LocalRun;
+import io.streamstack.flink.common.testing.MiniClusters;
 import io.streamstack.flink.common.testing.MotoEmulator;
+import io.streamstack.flink.common.testing.StreamRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,13 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -32,11 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.Record;
-import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 /**
  * Kinesis in and out on the emulator: the release CLI's {@code streamstack produce --generator
@@ -53,13 +49,7 @@ class KinesisPipelineIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static MotoEmulator moto;
     static Path cli;
@@ -172,9 +162,7 @@ class KinesisPipelineIT {
         m.put("OutputStreamArn", out);
         m.put("CheckpointIntervalMillis", "500");
         m.put("Parallelism", "2");
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none"));
+        StreamExecutionEnvironment env = MiniClusters.environment(null);
         buildAsMain(env, m);
         JobClient job = env.executeAsync("streaming-etl-kinesis-it");
 
@@ -189,10 +177,10 @@ class KinesisPipelineIT {
                         .as("timed out waiting for %d records on etl-out", TRIPS)
                         .isLessThan(deadline);
                 Thread.sleep(500);
-                byShard = readAll(kinesis, out);
+                byShard = StreamRecords.readAll(kinesis, out);
             }
             Thread.sleep(1500);
-            byShard = readAll(kinesis, out);
+            byShard = StreamRecords.readAll(kinesis, out);
         }
         assertThat(job.getJobStatus().get())
                 .as("bad records never fail the job")
@@ -239,32 +227,6 @@ class KinesisPipelineIT {
                                 .collect(
                                         java.util.stream.Collectors.toMap(
                                                 Map.Entry::getKey, e -> e.getValue().size()))));
-    }
-
-    static Map<String, List<Record>> readAll(KinesisClient kinesis, String streamArn) {
-        Map<String, List<Record>> byShard = new HashMap<>();
-        for (Shard shard : kinesis.listShards(b -> b.streamARN(streamArn)).shards()) {
-            String it =
-                    kinesis.getShardIterator(
-                                    b ->
-                                            b.streamARN(streamArn)
-                                                    .shardId(shard.shardId())
-                                                    .shardIteratorType(
-                                                            ShardIteratorType.TRIM_HORIZON))
-                            .shardIterator();
-            while (it != null) {
-                String current = it;
-                GetRecordsResponse r =
-                        kinesis.getRecords(
-                                b -> b.streamARN(streamArn).shardIterator(current).limit(1000));
-                if (!r.records().isEmpty()) {
-                    byShard.computeIfAbsent(shard.shardId(), k -> new ArrayList<>())
-                            .addAll(r.records());
-                }
-                it = r.records().isEmpty() ? null : r.nextShardIterator();
-            }
-        }
-        return byShard;
     }
 
     /** What the job's main does, on the properties of a local run. */

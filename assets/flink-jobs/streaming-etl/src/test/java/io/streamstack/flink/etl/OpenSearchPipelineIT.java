@@ -9,6 +9,7 @@ import io.streamstack.flink.common.BadRecordException;
 import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.Json;
 import io.streamstack.flink.common.Parsed;
+import io.streamstack.flink.common.testing.MiniClusters;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,14 +27,10 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -57,13 +54,7 @@ class OpenSearchPipelineIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static OpenSearchRunner runner;
     static Path base;
@@ -135,9 +126,7 @@ class OpenSearchPipelineIT {
     }
 
     JobExecutionResult run(EtlSettings s, List<String> records) throws Exception {
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none"));
+        StreamExecutionEnvironment env = MiniClusters.environment(null);
         env.setParallelism(2);
         DataStream<Parsed<EtlRecord>> parsed =
                 env.fromData(records)
@@ -147,6 +136,28 @@ class OpenSearchPipelineIT {
                         .assignTimestampsAndWatermarks(StreamingEtlJob.watermarks(s));
         StreamingEtlJob.sinks(StreamingEtlJob.pipeline(parsed), s);
         return env.execute("streaming-etl-opensearch-it");
+    }
+
+    /**
+     * The OpenSearch sink alone, documents keyed by {@code trip_id}, and the index setting {@code
+     * indexKey} = {@code indexValue}. The Kafka source is never built: the tests feed the pipeline
+     * from local data.
+     */
+    static EtlSettings settings(String indexKey, String indexValue) {
+        return EtlSettings.from(
+                JobProperties.of(
+                        Map.of(
+                                "InputKafkaBootstrapServers",
+                                "unused:9092",
+                                "InputKafkaTopic",
+                                "unused",
+                                "OutputOpenSearchEndpoint",
+                                endpoint,
+                                indexKey,
+                                indexValue,
+                                "OutputOpenSearchIdField",
+                                "trip_id"),
+                        false));
     }
 
     @Test
@@ -171,21 +182,7 @@ class OpenSearchPipelineIT {
                         .json()
                         .replaceFirst("^\\{", "{\"idx\":\"trips-crd\",")
                         .replaceFirst("\"fare_amount\":[0-9.]+", "\"fare_amount\":\"n/a\""));
-        EtlSettings s =
-                EtlSettings.from(
-                        JobProperties.of(
-                                Map.of(
-                                        "InputKafkaBootstrapServers",
-                                        "unused:9092",
-                                        "InputKafkaTopic",
-                                        "unused",
-                                        "OutputOpenSearchEndpoint",
-                                        endpoint,
-                                        "OutputOpenSearchIndexField",
-                                        "idx",
-                                        "OutputOpenSearchIdField",
-                                        "trip_id"),
-                                false));
+        EtlSettings s = settings("OutputOpenSearchIndexField", "idx");
 
         JobExecutionResult first = run(s, records);
         call("POST", "/trips-*/_refresh", null);
@@ -240,12 +237,7 @@ class OpenSearchPipelineIT {
 
     /** The job's pipeline and sinks over a checkpointed source of trips 0 .. n-1. */
     static StreamExecutionEnvironment slowJob(EtlSettings s, long n, long t0, String savepoint) {
-        Configuration conf =
-                new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        if (savepoint != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = MiniClusters.environment(savepoint);
         env.setParallelism(2);
         DataStream<Parsed<EtlRecord>> parsed =
                 env.fromSource(
@@ -272,21 +264,7 @@ class OpenSearchPipelineIT {
             throws Exception {
         final long n = 1500;
         long t0 = System.currentTimeMillis() - 3_600_000L;
-        EtlSettings s =
-                EtlSettings.from(
-                        JobProperties.of(
-                                Map.of(
-                                        "InputKafkaBootstrapServers",
-                                        "unused:9092",
-                                        "InputKafkaTopic",
-                                        "unused",
-                                        "OutputOpenSearchEndpoint",
-                                        endpoint,
-                                        "OutputOpenSearchIndex",
-                                        "savepoint-trips",
-                                        "OutputOpenSearchIdField",
-                                        "trip_id"),
-                                false));
+        EtlSettings s = settings("OutputOpenSearchIndex", "savepoint-trips");
         call("PUT", "/savepoint-trips", "{}");
         JobClient first = slowJob(s, n, t0, null).executeAsync("opensearch-savepoint-1");
         String savepoint;

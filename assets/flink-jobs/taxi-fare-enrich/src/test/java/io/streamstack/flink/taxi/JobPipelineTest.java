@@ -7,6 +7,7 @@ import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.KplDeserializationSchema;
 import io.streamstack.flink.common.Parsed;
 import io.streamstack.flink.common.UserRecord;
+import io.streamstack.flink.common.testing.MiniClusters;
 import io.streamstack.flink.taxi.ScriptedFareServer.Reply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,12 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -43,13 +42,7 @@ class JobPipelineTest {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension CLUSTER = MiniClusters.withReporter(REPORTER);
 
     static final long START = Instant.parse("2026-11-24T08:30:00Z").toEpochMilli();
 

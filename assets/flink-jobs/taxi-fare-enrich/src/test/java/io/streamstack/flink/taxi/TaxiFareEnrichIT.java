@@ -9,7 +9,9 @@ import io.streamstack.flink.common.JobProperties;
 import io.streamstack.flink.common.KplDeaggregator;
 import io.streamstack.flink.common.LocalRun;
 import io.streamstack.flink.common.UserRecord;
+import io.streamstack.flink.common.testing.MiniClusters;
 import io.streamstack.flink.common.testing.MotoEmulator;
+import io.streamstack.flink.common.testing.StreamRecords;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +32,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +44,7 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
-import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -72,13 +70,7 @@ class TaxiFareEnrichIT {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(config())
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension CLUSTER = MiniClusters.withConfiguration(config());
 
     static Path logs;
     static MotoEmulator moto;
@@ -192,44 +184,25 @@ class TaxiFareEnrichIT {
     static Map<String, ObjectNode> readBack(KinesisClient k) throws Exception {
         Map<String, ObjectNode> byId = new LinkedHashMap<>();
         int duplicates = 0;
-        for (Shard shard : k.listShards(b -> b.streamARN(streamArn)).shards()) {
-            String it =
-                    k.getShardIterator(
-                                    b ->
-                                            b.streamARN(streamArn)
-                                                    .shardId(shard.shardId())
-                                                    .shardIteratorType(
-                                                            ShardIteratorType.TRIM_HORIZON))
-                            .shardIterator();
-            while (it != null) {
-                String iterator = it;
-                GetRecordsResponse r =
-                        k.getRecords(
-                                b -> b.streamARN(streamArn).shardIterator(iterator).limit(10_000));
-                for (Record rec : r.records()) {
-                    for (UserRecord u :
-                            KplDeaggregator.deaggregate(
-                                    rec.partitionKey(), rec.data().asByteArray())) {
-                        JsonNode n;
-                        try {
-                            n = JSON.readTree(u.data());
-                        } catch (Exception e) {
-                            continue;
-                        }
-                        if (n != null
-                                && n.isObject()
-                                && n.has("fare_amount")
-                                && n.path("trip_id").isTextual()) {
-                            if (byId.put(n.get("trip_id").asText(), (ObjectNode) n) != null) {
-                                duplicates++;
-                            }
+        for (List<Record> records : StreamRecords.readAll(k, streamArn).values()) {
+            for (Record rec : records) {
+                for (UserRecord u :
+                        KplDeaggregator.deaggregate(rec.partitionKey(), rec.data().asByteArray())) {
+                    JsonNode n;
+                    try {
+                        n = JSON.readTree(u.data());
+                    } catch (Exception e) {
+                        continue;
+                    }
+                    if (n != null
+                            && n.isObject()
+                            && n.has("fare_amount")
+                            && n.path("trip_id").isTextual()) {
+                        if (byId.put(n.get("trip_id").asText(), (ObjectNode) n) != null) {
+                            duplicates++;
                         }
                     }
                 }
-                if (r.records().isEmpty()) {
-                    break;
-                }
-                it = r.nextShardIterator();
             }
         }
         assertThat(duplicates).isZero();

@@ -66,30 +66,21 @@ class TaxiRidesTest {
         assertRejected("[1,2,3]", "expected a JSON object");
         assertRejected("42", "expected a JSON object");
         assertRejected(RIDE + " {}", "not JSON");
-        assertRejected(RIDE.replace("\"vendor_id\":2,", ""), "vendor_id: missing");
-        assertRejected(RIDE.replace("\"vendor_id\":2", "\"vendor_id\":null"), "vendor_id: missing");
-        assertRejected(
-                RIDE.replace("\"vendor_id\":2", "\"vendor_id\":\"2\""),
-                "vendor_id: expected an integer");
-        assertRejected(
-                RIDE.replace("\"passenger_count\":3", "\"passenger_count\":2.5"),
-                "passenger_count");
-        assertRejected(
-                RIDE.replace("\"passenger_count\":3", "\"passenger_count\":99999999999"),
-                "passenger_count");
-        assertRejected(
-                RIDE.replace("-73.981234", "\"-73.98\""),
-                "pickup_longitude: expected a finite number");
-        assertRejected(
-                RIDE.replace("\"0000002a-0000000120\"", "120"), "trip_id: expected a string");
-        assertRejected(RIDE.replace("\"0000002a-0000000120\"", "\"  \""), "trip_id: empty");
-        assertRejected(
-                RIDE.replace("2026-11-24T08:30:00.123Z", "yesterday"),
-                "pickup_datetime: not an RFC 3339");
-        assertRejected(
-                RIDE.replace("2026-11-24T08:41:10.123Z", "2026-11-24T08:41:10"),
-                "dropoff_datetime");
-        assertRejected(RIDE.replace("\"CRD\"", "true"), "payment_type: expected a string");
+        assertRejectedEdit("\"vendor_id\":2,", "", "vendor_id: missing");
+        assertRejectedEdit("\"vendor_id\":2", "\"vendor_id\":null", "vendor_id: missing");
+        assertRejectedEdit(
+                "\"vendor_id\":2", "\"vendor_id\":\"2\"", "vendor_id: expected an integer");
+        assertRejectedEdit("\"passenger_count\":3", "\"passenger_count\":2.5", "passenger_count");
+        assertRejectedEdit(
+                "\"passenger_count\":3", "\"passenger_count\":99999999999", "passenger_count");
+        assertRejectedEdit(
+                "-73.981234", "\"-73.98\"", "pickup_longitude: expected a finite number");
+        assertRejectedEdit("\"0000002a-0000000120\"", "120", "trip_id: expected a string");
+        assertRejectedEdit("\"0000002a-0000000120\"", "\"  \"", "trip_id: empty");
+        assertRejectedEdit(
+                "2026-11-24T08:30:00.123Z", "yesterday", "pickup_datetime: not an RFC 3339");
+        assertRejectedEdit("2026-11-24T08:41:10.123Z", "2026-11-24T08:41:10", "dropoff_datetime");
+        assertRejectedEdit("\"CRD\"", "true", "payment_type: expected a string");
     }
 
     @Test
@@ -105,6 +96,11 @@ class TaxiRidesTest {
                 .isInstanceOf(BadRecordException.class)
                 .hasMessageContaining("exceeds");
         assertThatThrownBy(() -> TaxiRides.parse(null)).hasMessageContaining("empty");
+    }
+
+    /** The generator's record with {@code target} replaced: rejected with {@code message}. */
+    private static void assertRejectedEdit(String target, String replacement, String message) {
+        assertRejected(RIDE.replace(target, replacement), message);
     }
 
     private static void assertRejected(String record, String message) {

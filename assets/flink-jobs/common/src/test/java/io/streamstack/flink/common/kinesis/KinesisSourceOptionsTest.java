@@ -32,39 +32,42 @@ class KinesisSourceOptionsTest {
                 .hasMessageContainingAll(mentions);
     }
 
+    /** The single option {@code key}: refused, the message naming it and {@code mentions}. */
+    static void refusedNaming(String key, String value, String... mentions) {
+        String[] all = new String[mentions.length + 1];
+        all[0] = key;
+        System.arraycopy(mentions, 0, all, 1, mentions.length);
+        refused(Map.of(key, value), all);
+    }
+
+    static void accepted(Map<String, String> options) {
+        assertThatCode(() -> KinesisSourceOptions.validate(ARN, conf(options)))
+                .doesNotThrowAnyException();
+    }
+
     @Test
     void enhancedFanOutIsRefused() {
-        refused(Map.of("source.reader.type", "EFO"), "source.reader.type", "EFO", "POLLING");
-        refused(Map.of("source.efo.consumer.name", "c1"), "source.efo.consumer.name");
-        refused(Map.of("source.efo.lifecycle", "SELF_MANAGED"), "source.efo.lifecycle");
-        assertThatCode(
-                        () ->
-                                KinesisSourceOptions.validate(
-                                        ARN, conf(Map.of("source.reader.type", "POLLING"))))
-                .doesNotThrowAnyException();
+        refusedNaming("source.reader.type", "EFO", "EFO", "POLLING");
+        refusedNaming("source.efo.consumer.name", "c1");
+        refusedNaming("source.efo.lifecycle", "SELF_MANAGED");
+        accepted(Map.of("source.reader.type", "POLLING"));
     }
 
     @Test
     void unknownAwsAndSourceKeysAreRefused() {
-        refused(
-                Map.of("source.shard.get-records.intervall", "200 ms"),
+        refusedNaming(
                 "source.shard.get-records.intervall",
+                "200 ms",
                 "source.shard.get-records.interval");
-        refused(
-                Map.of("aws.credentials.provider.profile.name", "dev"),
-                "aws.credentials.provider.profile.name");
-        refused(Map.of("aws.kinesis.endpoint", "http://x"), "aws.kinesis.endpoint");
+        refusedNaming("aws.credentials.provider.profile.name", "dev");
+        refusedNaming("aws.kinesis.endpoint", "http://x");
         // Keys outside aws.* and source.* are the job's own properties, not the source's.
-        assertThatCode(
-                        () ->
-                                KinesisSourceOptions.validate(
-                                        ARN, conf(Map.of("OutputPath", "s3://b"))))
-                .doesNotThrowAnyException();
+        accepted(Map.of("OutputPath", "s3://b"));
     }
 
     @Test
     void aRegionThatContradictsTheStreamArnIsRefused() {
-        refused(Map.of("aws.region", "us-east-1"), "aws.region", "us-east-1", "eu-west-1");
+        refusedNaming("aws.region", "us-east-1", "us-east-1", "eu-west-1");
         assertThat(KinesisSourceOptions.region(ARN, conf(Map.of("aws.region", "eu-west-1"))))
                 .isEqualTo(Region.EU_WEST_1);
         assertThat(KinesisSourceOptions.region(ARN, conf(Map.of()))).isEqualTo(Region.EU_WEST_1);
@@ -72,16 +75,9 @@ class KinesisSourceOptionsTest {
 
     @Test
     void readLimitsAreChecked() {
-        refused(
-                Map.of("source.shard.get-records.interval", "50 ms"),
-                "source.shard.get-records.interval",
-                "200 ms");
-        refused(
-                Map.of("source.shard.get-records.failure-budget", "0 s"),
-                "source.shard.get-records.failure-budget");
-        refused(
-                Map.of("source.shard.get-records.backoff.base", "soon"),
-                "source.shard.get-records.backoff.base");
+        refusedNaming("source.shard.get-records.interval", "50 ms", "200 ms");
+        refusedNaming("source.shard.get-records.failure-budget", "0 s");
+        refusedNaming("source.shard.get-records.backoff.base", "soon");
         ShardSplitReader.Settings s =
                 ShardSplitReader.Settings.from(
                         conf(

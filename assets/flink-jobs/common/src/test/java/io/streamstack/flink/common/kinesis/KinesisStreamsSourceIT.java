@@ -7,6 +7,7 @@ import io.streamstack.flink.common.KplDeserializationSchema;
 import io.streamstack.flink.common.Parsed;
 import io.streamstack.flink.common.testing.FaultProxy;
 import io.streamstack.flink.common.testing.KplAggregates;
+import io.streamstack.flink.common.testing.MiniClusters;
 import io.streamstack.flink.common.testing.MotoEmulator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,11 +23,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -46,12 +44,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
  */
 class KinesisStreamsSourceIT {
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    static final MiniClusterExtension MINI_CLUSTER = MiniClusters.oneTaskManager(2);
 
     static final Map<String, Queue<String>> SEEN = new ConcurrentHashMap<>();
     static MotoEmulator moto;
@@ -116,12 +109,7 @@ class KinesisStreamsSourceIT {
 
     static JobClient startJob(String arn, String tag, String savepoint, String endpoint)
             throws Exception {
-        Configuration conf =
-                new Configuration().set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        if (savepoint != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = MiniClusters.environment(savepoint);
         env.setParallelism(2);
         env.enableCheckpointing(300);
         KinesisStreamsSource<Parsed<String>> source =

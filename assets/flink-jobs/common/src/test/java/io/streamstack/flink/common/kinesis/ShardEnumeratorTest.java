@@ -27,6 +27,14 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
 class ShardEnumeratorTest {
     static final String ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
 
+    /**
+     * A first start (nothing restored) with the default options, listing shards with {@code
+     * lister}.
+     */
+    static ShardEnumerator enumerator(FakeContext ctx, ShardEnumerator.ShardLister lister) {
+        return new ShardEnumerator(ctx, ARN, new Configuration(), null, lister);
+    }
+
     /** Runs async calls when asked; records assignments and events. */
     static final class FakeContext implements SplitEnumeratorContext<ShardSplit> {
         final Map<Integer, ReaderInfo> readers = new TreeMap<>();
@@ -147,8 +155,7 @@ class ShardEnumeratorTest {
                                 shard("s1", null, null),
                                 shard("s2", null, null)));
         FakeContext ctx = new FakeContext(2);
-        ShardEnumerator e =
-                new ShardEnumerator(ctx, ARN, new Configuration(), null, () -> List.copyOf(stream));
+        ShardEnumerator e = enumerator(ctx, () -> List.copyOf(stream));
         e.start();
         ctx.discover();
         assertThat(ctx.assigned).isEmpty(); // no reader yet
@@ -207,13 +214,7 @@ class ShardEnumeratorTest {
     void splitsAddedBackAfterAFailureAreAssignedAgain() {
         FakeContext ctx = new FakeContext(1);
         ctx.register(0);
-        ShardEnumerator e =
-                new ShardEnumerator(
-                        ctx,
-                        ARN,
-                        new Configuration(),
-                        null,
-                        () -> List.of(shard("s0", null, null)));
+        ShardEnumerator e = enumerator(ctx, () -> List.of(shard("s0", null, null)));
         e.start();
         ctx.discover();
         ShardSplit s0 = ctx.assigned.get(0).get(0);
@@ -254,9 +255,7 @@ class ShardEnumeratorTest {
         FakeContext ctx = new FakeContext(1);
         ctx.register(0);
         Map<String, Shard> stream = new HashMap<>(Map.of("s5", shard("s5", "s2", "s3")));
-        ShardEnumerator e =
-                new ShardEnumerator(
-                        ctx, ARN, new Configuration(), null, () -> List.copyOf(stream.values()));
+        ShardEnumerator e = enumerator(ctx, () -> List.copyOf(stream.values()));
         e.start();
         ctx.discover();
         assertThat(ctx.shardsByReader()).isEqualTo(Map.of(0, List.of("s5")));
@@ -268,11 +267,8 @@ class ShardEnumeratorTest {
         ctx.register(0);
         boolean[] fail = {true};
         ShardEnumerator e =
-                new ShardEnumerator(
+                enumerator(
                         ctx,
-                        ARN,
-                        new Configuration(),
-                        null,
                         () -> {
                             if (fail[0]) {
                                 throw new IllegalStateException("no network");

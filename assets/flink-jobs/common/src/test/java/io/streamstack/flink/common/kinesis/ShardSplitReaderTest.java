@@ -30,8 +30,22 @@ class ShardSplitReaderTest {
     final Map<String, Long> lag = new HashMap<>();
 
     ShardSplitReader reader(ShardSplitReader.Settings settings, String... shards) {
+        return reader(proxy, settings, clock, 7, lag::put, shards);
+    }
+
+    /**
+     * A reader of {@code proxy} on {@code clock}, its jitter drawn from {@code seed}, with {@code
+     * shards} assigned from TRIM_HORIZON.
+     */
+    static ShardSplitReader reader(
+            FakeStreamProxy proxy,
+            ShardSplitReader.Settings settings,
+            FakeClock clock,
+            long seed,
+            ShardSplitReader.ShardListener listener,
+            String... shards) {
         ShardSplitReader r =
-                new ShardSplitReader(proxy, settings, clock, new SplittableRandom(7), lag::put);
+                new ShardSplitReader(proxy, settings, clock, new SplittableRandom(seed), listener);
         List<ShardSplit> splits = new ArrayList<>();
         for (String id : shards) {
             proxy.shard(id);
@@ -175,17 +189,7 @@ class ShardSplitReaderTest {
         proxy.iteratorLifetimeMillis = 1_000;
         ShardSplitReader.Settings tenPerCall =
                 new ShardSplitReader.Settings(10, 200, 250, 300_000, 200, 10_000);
-        ShardSplitReader r =
-                new ShardSplitReader(proxy, tenPerCall, clock, new SplittableRandom(1), lag::put);
-        r.handleSplitsChanges(
-                new SplitsAddition<>(
-                        List.of(
-                                new ShardSplit(
-                                        FakeStreamProxy.ARN,
-                                        "shardId-0",
-                                        List.of(),
-                                        StartingPosition.trimHorizon(),
-                                        false))));
+        ShardSplitReader r = reader(proxy, tenPerCall, clock, 1, lag::put, "shardId-0");
         runUntil(r, 100);
         // A pause longer than the iterator's life (the job was back-pressured) before the next
         // read.
@@ -225,17 +229,7 @@ class ShardSplitReaderTest {
             FakeStreamProxy p = new FakeStreamProxy(c);
             p.shard("shardId-0").append(3, 10);
             p.fault = sh -> FakeStreamProxy.serviceError(code);
-            ShardSplitReader r =
-                    new ShardSplitReader(p, DEFAULTS, c, new SplittableRandom(1), (a, b) -> {});
-            r.handleSplitsChanges(
-                    new SplitsAddition<>(
-                            List.of(
-                                    new ShardSplit(
-                                            FakeStreamProxy.ARN,
-                                            "shardId-0",
-                                            List.of(),
-                                            StartingPosition.trimHorizon(),
-                                            false))));
+            ShardSplitReader r = reader(p, DEFAULTS, c, 1, (a, b) -> {}, "shardId-0");
             assertThatThrownBy(r::fetch)
                     .as("defect 3: %s fails at once", code)
                     .isInstanceOf(IOException.class)
@@ -262,17 +256,7 @@ class ShardSplitReaderTest {
         gone.shard("shardId-0");
         gone.streamExists = false;
         gone.fault = proxy.fault;
-        ShardSplitReader r2 =
-                new ShardSplitReader(gone, DEFAULTS, c, new SplittableRandom(1), (a, b) -> {});
-        r2.handleSplitsChanges(
-                new SplitsAddition<>(
-                        List.of(
-                                new ShardSplit(
-                                        FakeStreamProxy.ARN,
-                                        "shardId-0",
-                                        List.of(),
-                                        StartingPosition.trimHorizon(),
-                                        false))));
+        ShardSplitReader r2 = reader(gone, DEFAULTS, c, 1, (a, b) -> {}, "shardId-0");
         assertThatThrownBy(r2::fetch)
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("does not exist");
@@ -285,17 +269,7 @@ class ShardSplitReaderTest {
         unsure.streamExistsError = FakeStreamProxy.throttled();
         int[] calls = {0};
         unsure.fault = sh -> calls[0]++ == 0 ? proxy.fault.apply(sh) : null;
-        ShardSplitReader r3 =
-                new ShardSplitReader(unsure, DEFAULTS, c3, new SplittableRandom(1), (a, b) -> {});
-        r3.handleSplitsChanges(
-                new SplitsAddition<>(
-                        List.of(
-                                new ShardSplit(
-                                        FakeStreamProxy.ARN,
-                                        "shardId-0",
-                                        List.of(),
-                                        StartingPosition.trimHorizon(),
-                                        false))));
+        ShardSplitReader r3 = reader(unsure, DEFAULTS, c3, 1, (a, b) -> {}, "shardId-0");
         List<String> got = new ArrayList<>();
         while (c3.now < 5_000) {
             RecordsWithSplitIds<Record> batch = r3.fetch();
