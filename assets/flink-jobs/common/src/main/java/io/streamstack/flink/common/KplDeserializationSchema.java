@@ -61,18 +61,15 @@ public final class KplDeserializationSchema<T> implements KinesisDeserialization
         for (UserRecord u : users) {
             if (u.data().length > maxRecordBytes) {
                 out.collect(
-                        Parsed.bad(
-                                BadRecord.of(
-                                        "record of "
-                                                + u.data().length
-                                                + " bytes is over MaxRecordBytes "
-                                                + maxRecordBytes,
-                                        stream,
-                                        shardId,
-                                        seq,
-                                        u.subSequence(),
-                                        u.partitionKey(),
-                                        u.data())));
+                        bad(
+                                "record of "
+                                        + u.data().length
+                                        + " bytes is over MaxRecordBytes "
+                                        + maxRecordBytes,
+                                u,
+                                stream,
+                                shardId,
+                                seq));
             } else {
                 out.collect(parse(u, stream, shardId, seq));
             }
@@ -96,38 +93,24 @@ public final class KplDeserializationSchema<T> implements KinesisDeserialization
         try {
             T value = parser.parse(u.data());
             if (value == null) {
-                return Parsed.bad(
-                        BadRecord.of(
-                                "parser returned nothing",
-                                stream,
-                                shardId,
-                                seq,
-                                u.subSequence(),
-                                u.partitionKey(),
-                                u.data()));
+                return bad("parser returned nothing", u, stream, shardId, seq);
             }
             return Parsed.ok(value);
         } catch (BadRecordException e) {
-            return Parsed.bad(
-                    BadRecord.of(
-                            e.reason(),
-                            stream,
-                            shardId,
-                            seq,
-                            u.subSequence(),
-                            u.partitionKey(),
-                            u.data()));
+            return bad(e.reason(), u, stream, shardId, seq);
         } catch (RuntimeException | StackOverflowError e) {
-            return Parsed.bad(
-                    BadRecord.of(
-                            "parser failed: " + e,
-                            stream,
-                            shardId,
-                            seq,
-                            u.subSequence(),
-                            u.partitionKey(),
-                            u.data()));
+            return bad("parser failed: " + e, u, stream, shardId, seq);
         }
+    }
+
+    /**
+     * User record {@code u} of the Kinesis record {@code seq} as a bad record for {@code reason}.
+     */
+    private static <V> Parsed<V> bad(
+            String reason, UserRecord u, String stream, String shardId, String seq) {
+        return Parsed.bad(
+                BadRecord.of(
+                        reason, stream, shardId, seq, u.subSequence(), u.partitionKey(), u.data()));
     }
 
     @Override

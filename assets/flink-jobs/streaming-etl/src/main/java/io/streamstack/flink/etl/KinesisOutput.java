@@ -19,13 +19,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -88,12 +85,6 @@ public final class KinesisOutput extends EtlAsyncSink<PutRecordsRequestEntry> {
         this.awsOptions = new TreeMap<>(awsOptions);
         client(streamArn, this.awsOptions)
                 .close(); // a bad option fails at start, with its own message
-    }
-
-    @Override
-    public StatefulSinkWriter<EtlRecord, BufferedRequestState<PutRecordsRequestEntry>> createWriter(
-            WriterInitContext context) {
-        return restoreWriter(context, List.of());
     }
 
     @Override
@@ -187,7 +178,7 @@ public final class KinesisOutput extends EtlAsyncSink<PutRecordsRequestEntry> {
      * Sends each batch from a small pool of threads with the synchronous client (as the source uses
      * it).
      */
-    static final class Writer extends AsyncSinkWriter<EtlRecord, PutRecordsRequestEntry> {
+    static final class Writer extends EtlWriter<PutRecordsRequestEntry> {
         private final KinesisClient kinesis;
         private final String streamArn;
         private final ExecutorService pool;
@@ -197,13 +188,7 @@ public final class KinesisOutput extends EtlAsyncSink<PutRecordsRequestEntry> {
                 WriterInitContext context,
                 Collection<BufferedRequestState<PutRecordsRequestEntry>> state,
                 KinesisClient kinesis) {
-            super(
-                    sink.getElementConverter(),
-                    context,
-                    sink.writerConfiguration(),
-                    state,
-                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()),
-                    new DequeRequestBuffer<>());
+            super(sink, context, state);
             this.kinesis = kinesis;
             this.streamArn = sink.streamArn;
             this.pool =

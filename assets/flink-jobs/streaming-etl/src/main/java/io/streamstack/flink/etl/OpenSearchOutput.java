@@ -26,13 +26,10 @@ import java.util.Objects;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
@@ -276,12 +273,6 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
     }
 
     @Override
-    public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> createWriter(
-            WriterInitContext context) {
-        return restoreWriter(context, List.of());
-    }
-
-    @Override
     public StatefulSinkWriter<EtlRecord, BufferedRequestState<Item>> restoreWriter(
             WriterInitContext context, Collection<BufferedRequestState<Item>> state) {
         return new Writer(this, context, state);
@@ -292,7 +283,7 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
         return new StateSerializer();
     }
 
-    static final class Writer extends AsyncSinkWriter<EtlRecord, Item> {
+    static final class Writer extends EtlWriter<Item> {
         private final OpenSearchOutput sink;
         private final HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -303,13 +294,7 @@ public final class OpenSearchOutput extends EtlAsyncSink<OpenSearchOutput.Item> 
                 OpenSearchOutput sink,
                 WriterInitContext context,
                 Collection<BufferedRequestState<Item>> state) {
-            super(
-                    sink.getElementConverter(),
-                    context,
-                    sink.writerConfiguration(),
-                    state,
-                    new SimpleBatchCreator<>(sink.getMaxBatchSizeInBytes()),
-                    new DequeRequestBuffer<>());
+            super(sink, context, state);
             this.sink = sink;
             this.credentials =
                     sink.auth == Auth.SIGV4 ? DefaultCredentialsProvider.builder().build() : null;
