@@ -89,6 +89,17 @@ class StockMaxPriceIT {
                 .toString();
     }
 
+    /** Runs the producer over the stocks' lines; returns its JSON summary. */
+    static JsonNode produceStocks(String streamArn, List<Stock> stocks, String name)
+            throws IOException, InterruptedException {
+        return produce(
+                streamArn,
+                stocks.stream()
+                        .map(s -> line(s.getEventTimeMillis(), s.getTicker(), s.getPrice()))
+                        .collect(Collectors.toList()),
+                name);
+    }
+
     /** Runs the producer over the lines; returns its JSON summary. */
     static JsonNode produce(String streamArn, List<String> lines, String name)
             throws IOException, InterruptedException {
@@ -204,12 +215,7 @@ class StockMaxPriceIT {
         assertThat(afterPhase1.late).isEmpty();
 
         JobClient job = startJob(arn, output, Map.of());
-        produce(
-                arn,
-                phase1.stream()
-                        .map(s -> line(s.getEventTimeMillis(), s.getTicker(), s.getPrice()))
-                        .collect(Collectors.toList()),
-                "phase1");
+        produceStocks(arn, phase1, "phase1");
         // Once phase 1's windows are committed, the watermark has passed the last of them for sure.
         await(
                 "phase 1 windows",
@@ -251,12 +257,7 @@ class StockMaxPriceIT {
         ExpectedWindows expected = ExpectedWindows.compute(all, 5000, 10000, 5000, sentinel - 5001);
         assertThat(expected.late).containsExactlyElementsOf(designedLate);
 
-        produce(
-                arn,
-                phase2.stream()
-                        .map(s -> line(s.getEventTimeMillis(), s.getTicker(), s.getPrice()))
-                        .collect(Collectors.toList()),
-                "phase2");
+        produceStocks(arn, phase2, "phase2");
         await(
                 "all windows",
                 job,
