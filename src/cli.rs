@@ -144,8 +144,8 @@ tags = { team = "t" }
             panic!("deploy")
         };
         assert_eq!(
-            (d.pattern.as_str(), d.stack_name.as_str()),
-            ("kds-kdf-s3", "s1")
+            (d.pattern.as_deref(), d.stack_name.as_str()),
+            (Some("kds-kdf-s3"), "s1")
         );
         assert_eq!(
             (d.aws.region.as_deref(), d.aws.profile.as_deref()),
@@ -166,8 +166,8 @@ tags = { team = "t" }
             panic!("deploy")
         };
         assert_eq!(
-            (d.pattern.as_str(), d.aws.region.as_deref()),
-            ("other", Some("r2"))
+            (d.pattern.as_deref(), d.aws.region.as_deref()),
+            (Some("other"), Some("r2"))
         );
         let stack = |args: &[&str]| match parse(args).command {
             Command::Destroy(a) => (a.stack, a.aws.region),

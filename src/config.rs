@@ -374,7 +374,15 @@ pub fn apply(root: clap::Command, env: &Environment) -> clap::Command {
                 for id in ids {
                     if sub.get_arguments().any(|a| a.get_id() == *id) {
                         let value = value.clone();
-                        sub = sub.mut_arg(*id, |a| a.default_value(value).required(false));
+                        // Neither required nor required unless another is given (deploy's
+                        // PATTERN unless --pattern-file): the file's value stands for it.
+                        sub = sub.mut_arg(*id, |a| {
+                            a.default_value(value)
+                                .required(false)
+                                .required_unless_present(
+                                    clap::builder::Resettable::<clap::Id>::Reset,
+                                )
+                        });
                         // A required group ("one of --stream, --stack") is satisfied by the file
                         // too (clap counts only given arguments for it).
                         let groups: Vec<String> = sub
