@@ -94,8 +94,8 @@ impl Cli {
         if let Some(env) = &env {
             // The commands that take --param/--tag (one arm each).
             match &mut cli.command {
-                Command::Deploy(a) => a.config = env.inputs(),
-                Command::Diff(a) => a.config = env.inputs(),
+                Command::Deploy(a) => a.target.config = env.inputs(),
+                Command::Diff(a) => a.target.config = env.inputs(),
                 _ => {}
             }
         }
@@ -140,35 +140,41 @@ tags = { team = "t" }
             v.extend(args.iter().map(std::ffi::OsString::from));
             Cli::parse_with_config(v, dir.path()).unwrap()
         };
-        let Command::Deploy(d) = parse(&["deploy", "--env", "e"]).command else {
-            panic!("deploy")
+        // deploy and diff share their target arguments (pattern, stack, parameters, assets, aws).
+        let target = |args: &[&str]| match parse(args).command {
+            Command::Deploy(a) => a.target,
+            Command::Diff(a) => a.target,
+            other => panic!("{other:?}"),
         };
-        assert_eq!(
-            (d.pattern.as_deref(), d.stack_name.as_str()),
-            (Some("kds-kdf-s3"), "s1")
-        );
-        assert_eq!(
-            (d.aws.region.as_deref(), d.aws.profile.as_deref()),
-            (Some("r1"), Some("p1"))
-        );
-        assert_eq!(
-            (d.assets.bucket.as_deref(), d.assets.prefix.as_str()),
-            (Some("b1"), "x/")
-        );
-        assert_eq!(d.assets.assets_dir, Some(dir.path().join("a")));
-        assert_eq!(d.param_file, Some(dir.path().join("p.json")));
-        assert_eq!(d.config.parameters["ShardCount"], "2");
-        assert_eq!(d.config.tags["team"], "t");
-        // Flags win.
-        let Command::Deploy(d) =
-            parse(&["--env", "e", "deploy", "other", "--region", "r2"]).command
-        else {
-            panic!("deploy")
-        };
-        assert_eq!(
-            (d.pattern.as_deref(), d.aws.region.as_deref()),
-            (Some("other"), Some("r2"))
-        );
+        for cmd in ["deploy", "diff"] {
+            let d = target(&[cmd, "--env", "e"]);
+            assert_eq!(
+                (d.pattern.as_deref(), d.stack_name.as_str()),
+                (Some("kds-kdf-s3"), "s1"),
+                "{cmd}"
+            );
+            assert_eq!(
+                (d.aws.region.as_deref(), d.aws.profile.as_deref()),
+                (Some("r1"), Some("p1")),
+                "{cmd}"
+            );
+            assert_eq!(
+                (d.assets.bucket.as_deref(), d.assets.prefix.as_str()),
+                (Some("b1"), "x/"),
+                "{cmd}"
+            );
+            assert_eq!(d.assets.assets_dir, Some(dir.path().join("a")), "{cmd}");
+            assert_eq!(d.param_file, Some(dir.path().join("p.json")), "{cmd}");
+            assert_eq!(d.config.parameters["ShardCount"], "2", "{cmd}");
+            assert_eq!(d.config.tags["team"], "t", "{cmd}");
+            // Flags win.
+            let d = target(&["--env", "e", cmd, "other", "--region", "r2"]);
+            assert_eq!(
+                (d.pattern.as_deref(), d.aws.region.as_deref()),
+                (Some("other"), Some("r2")),
+                "{cmd}"
+            );
+        }
         let stack = |args: &[&str]| match parse(args).command {
             Command::Destroy(a) => (a.stack, a.aws.region),
             Command::Status(a) => (a.stack, a.aws.region),
