@@ -7,21 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::moto::{block_on, cli_at, moto, Moto};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        stderr(o)
-    );
-}
+use support::moto::{block_on, cli_at, moto, ok, stderr, Moto};
 
 /// The binary on the emulator, run in `dir` (where it looks for streamstack.toml).
 fn run_in(m: &Moto, dir: &Path, args: &[&str]) -> Output {
