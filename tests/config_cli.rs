@@ -272,6 +272,17 @@ fn bad_config_input_is_one_line_exit_2_and_nothing_is_sent() {
     std::fs::write(&file, CONFIG.replace("ShardCount = 3", "ShardCount = 0")).unwrap();
     let o = offline(d, &["deploy", "--env", "dev", "--yes"]);
     assert_usage_error(&o, &["ShardCount", "between 1 and 200"]);
+    // `--help` answers whatever the file holds (it showed the file's error before).
+    std::fs::write(&file, "[env.dev]\nstak-name = \"x\"\n").unwrap();
+    let o = offline(d, &["deploy", "--help"]);
+    ok(&o);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("Usage: streamstack deploy") && help.contains("--stack-name"),
+        "issue #22: deploy --help with a broken streamstack.toml does not show the help: {help}{}",
+        stderr(&o)
+    );
+    std::fs::write(&file, CONFIG).unwrap();
     // Without --env nor default-env nothing comes from the file: PATTERN is still required.
     let o = offline(d, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

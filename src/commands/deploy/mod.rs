@@ -159,16 +159,19 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
 
 /// Whether a failed deployment keeps its failed resources: `--on-failure keep` or
 /// `--disable-rollback`; an `--on-failure` value other than `rollback` and `keep` is a usage
-/// error.
+/// error. `--disable-rollback` wins over an `on-failure` from the config file (clap refuses it
+/// beside an `--on-failure` flag).
 pub fn keep_on_failure(args: &DeployArgs) -> Result<bool, UsageError> {
-    match args.on_failure.as_deref() {
-        None => Ok(args.disable_rollback),
-        Some("rollback") => Ok(false),
-        Some("keep") => Ok(true),
-        Some(other) => Err(UsageError(format!(
-            "--on-failure `{other}` is not allowed; allowed: rollback, keep"
-        ))),
-    }
+    let keep = match args.on_failure.as_deref() {
+        None | Some("rollback") => false,
+        Some("keep") => true,
+        Some(other) => {
+            return Err(UsageError(format!(
+                "--on-failure `{other}` is not allowed; allowed: rollback, keep"
+            )))
+        }
+    };
+    Ok(keep || args.disable_rollback)
 }
 
 /// Checks the `--reset-param` names: parameters of the pattern that have a default, not set by
