@@ -83,7 +83,16 @@ impl Cli {
     pub fn parse_with_config(args: Vec<OsString>, cwd: &Path) -> Result<Cli, ParseError> {
         let root = Cli::command();
         let selection = crate::config::scan(args.get(1..).unwrap_or_default());
-        let env = crate::config::load(&selection, cwd, &root).map_err(ParseError::Config)?;
+        let env = match crate::config::load(&selection, cwd, &root) {
+            Ok(env) => env,
+            // `--help` and `--version` answer whatever the file holds.
+            Err(e) => {
+                return Err(match root.try_get_matches_from(&args) {
+                    Err(c) if is_help_or_version(&c) => ParseError::Clap(c),
+                    _ => ParseError::Config(e),
+                })
+            }
+        };
         let root = match &env {
             Some(env) => crate::config::apply(root, env),
             None => root,
@@ -94,13 +103,24 @@ impl Cli {
         if let Some(env) = &env {
             // The commands that take --param/--tag (one arm each).
             match &mut cli.command {
-                Command::Deploy(a) => a.config = env.inputs(),
-                Command::Diff(a) => a.config = env.inputs(),
+                Command::Deploy(a) => a.target.config = env.inputs(),
+                Command::Diff(a) => a.target.config = env.inputs(),
                 _ => {}
             }
         }
         Ok(cli)
     }
+}
+
+/// Whether clap's "error" is the help or version text that was asked for.
+fn is_help_or_version(e: &clap::Error) -> bool {
+    use clap::error::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    )
 }
 
 #[cfg(test)]
@@ -110,6 +130,107 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    fn parse_in(dir: &std::path::Path, args: &[&str]) -> Result<super::Cli, super::ParseError> {
+        let mut v = vec!["streamstack".into()];
+        v.extend(args.iter().map(std::ffi::OsString::from));
+        super::Cli::parse_with_config(v, dir)
+    }
+
+    #[test]
+    fn help_and_version_answer_with_a_broken_config_file() {
+        use clap::error::ErrorKind;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::config::FILE_NAME),
+            "[env.dev]\nstak-name = \"x\"\n",
+        )
+        .unwrap();
+        for (args, kind) in [
+            (&["deploy", "--help"][..], ErrorKind::DisplayHelp),
+            (&["deploy", "-h"][..], ErrorKind::DisplayHelp),
+            (
+                &["--env", "dev", "status", "--help"][..],
+                ErrorKind::DisplayHelp,
+            ),
+            (
+                &["--env", "dev", "--version"][..],
+                ErrorKind::DisplayVersion,
+            ),
+        ] {
+            match parse_in(dir.path(), args) {
+                Err(super::ParseError::Clap(e)) => assert_eq!(e.kind(), kind, "{args:?}"),
+                Err(super::ParseError::Config(e)) => {
+                    panic!("{args:?}: the help is hidden behind the config file's error: {e}")
+                }
+                Ok(cli) => panic!("{args:?}: {cli:?}"),
+            }
+        }
+        // Without --help the file's error is the answer.
+        assert!(matches!(
+            parse_in(dir.path(), &["deploy", "kds-kdf-s3", "--stack-name", "s"]),
+            Err(super::ParseError::Config(_))
+        ));
+    }
+
+    /// The keys of issue #22's deploy/destroy flags (`role-arn`, `notification-arn`, a list, and
+    /// `on-failure`) reach every command that has the flag; a flag given wins.
+    #[test]
+    fn role_notification_and_on_failure_keys_reach_deploy_destroy_and_rollback() {
+        use super::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let role = "arn:aws:iam::123456789012:role/cfn-deployer";
+        let topic = |n: u8| format!("arn:aws:sns:us-east-1:123456789012:t{n}");
+        std::fs::write(
+            dir.path().join(crate::config::FILE_NAME),
+            format!(
+                "default-env = \"e\"\n[env.e]\nrole-arn = \"{role}\"\nnotification-arn = [\"{}\", \"{}\"]\non-failure = \"keep\"\n",
+                topic(1),
+                topic(2)
+            ),
+        )
+        .unwrap();
+        let deploy = |args: &[&str]| match parse_in(
+            dir.path(),
+            &[&["deploy", "kds-kdf-s3", "--stack-name", "s"], args].concat(),
+        ) {
+            Ok(super::Cli {
+                command: Command::Deploy(d),
+                ..
+            }) => d,
+            other => panic!("{other:?}"),
+        };
+        let d = deploy(&[]);
+        assert_eq!(d.role_arn.as_deref(), Some(role));
+        assert_eq!(d.notification_arns, [topic(1), topic(2)]);
+        assert_eq!(d.on_failure.as_deref(), Some("keep"));
+        assert!(crate::commands::deploy::keep_on_failure(&d).unwrap());
+        // Flags win: a list given replaces the file's list.
+        let d = deploy(&["--notification-arn", &topic(3), "--on-failure", "rollback"]);
+        assert_eq!(d.notification_arns, [topic(3)]);
+        assert!(!crate::commands::deploy::keep_on_failure(&d).unwrap());
+        // `--disable-rollback` is not refused as a conflict with the file's `on-failure`, and wins.
+        std::fs::write(
+            dir.path().join(crate::config::FILE_NAME),
+            "[env.e]\non-failure = \"rollback\"\n",
+        )
+        .unwrap();
+        let d = deploy(&["--env", "e", "--disable-rollback"]);
+        assert!(crate::commands::deploy::keep_on_failure(&d).unwrap());
+        std::fs::write(
+            dir.path().join(crate::config::FILE_NAME),
+            format!("default-env = \"e\"\n[env.e]\nrole-arn = \"{role}\"\n"),
+        )
+        .unwrap();
+        match parse_in(dir.path(), &["destroy", "s"]).map(|c| c.command) {
+            Ok(Command::Destroy(a)) => assert_eq!(a.role_arn.as_deref(), Some(role)),
+            other => panic!("{other:?}"),
+        }
+        match parse_in(dir.path(), &["rollback", "s"]).map(|c| c.command) {
+            Ok(Command::Rollback(a)) => assert_eq!(a.role_arn.as_deref(), Some(role)),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Every key of the config file reaches the real commands' arguments: a renamed field would
@@ -140,35 +261,41 @@ tags = { team = "t" }
             v.extend(args.iter().map(std::ffi::OsString::from));
             Cli::parse_with_config(v, dir.path()).unwrap()
         };
-        let Command::Deploy(d) = parse(&["deploy", "--env", "e"]).command else {
-            panic!("deploy")
+        // deploy and diff share their target arguments (pattern, stack, parameters, assets, aws).
+        let target = |args: &[&str]| match parse(args).command {
+            Command::Deploy(a) => a.target,
+            Command::Diff(a) => a.target,
+            other => panic!("{other:?}"),
         };
-        assert_eq!(
-            (d.pattern.as_str(), d.stack_name.as_str()),
-            ("kds-kdf-s3", "s1")
-        );
-        assert_eq!(
-            (d.aws.region.as_deref(), d.aws.profile.as_deref()),
-            (Some("r1"), Some("p1"))
-        );
-        assert_eq!(
-            (d.assets.bucket.as_deref(), d.assets.prefix.as_str()),
-            (Some("b1"), "x/")
-        );
-        assert_eq!(d.assets.assets_dir, Some(dir.path().join("a")));
-        assert_eq!(d.param_file, Some(dir.path().join("p.json")));
-        assert_eq!(d.config.parameters["ShardCount"], "2");
-        assert_eq!(d.config.tags["team"], "t");
-        // Flags win.
-        let Command::Deploy(d) =
-            parse(&["--env", "e", "deploy", "other", "--region", "r2"]).command
-        else {
-            panic!("deploy")
-        };
-        assert_eq!(
-            (d.pattern.as_str(), d.aws.region.as_deref()),
-            ("other", Some("r2"))
-        );
+        for cmd in ["deploy", "diff"] {
+            let d = target(&[cmd, "--env", "e"]);
+            assert_eq!(
+                (d.pattern.as_deref(), d.stack_name.as_str()),
+                (Some("kds-kdf-s3"), "s1"),
+                "{cmd}"
+            );
+            assert_eq!(
+                (d.aws.region.as_deref(), d.aws.profile.as_deref()),
+                (Some("r1"), Some("p1")),
+                "{cmd}"
+            );
+            assert_eq!(
+                (d.assets.bucket.as_deref(), d.assets.prefix.as_str()),
+                (Some("b1"), "x/"),
+                "{cmd}"
+            );
+            assert_eq!(d.assets.assets_dir, Some(dir.path().join("a")), "{cmd}");
+            assert_eq!(d.param_file, Some(dir.path().join("p.json")), "{cmd}");
+            assert_eq!(d.config.parameters["ShardCount"], "2", "{cmd}");
+            assert_eq!(d.config.tags["team"], "t", "{cmd}");
+            // Flags win.
+            let d = target(&["--env", "e", cmd, "other", "--region", "r2"]);
+            assert_eq!(
+                (d.pattern.as_deref(), d.aws.region.as_deref()),
+                (Some("other"), Some("r2")),
+                "{cmd}"
+            );
+        }
         let stack = |args: &[&str]| match parse(args).command {
             Command::Destroy(a) => (a.stack, a.aws.region),
             Command::Status(a) => (a.stack, a.aws.region),

@@ -9,6 +9,7 @@
 //! region = "eu-west-1"
 //! parameters = { ShardCount = 1 }
 //! tags = { team = "data" }
+//! notification-arn = ["arn:aws:sns:eu-west-1:123456789012:ops"]   # a list key
 //! ```
 //!
 //! The file is `./streamstack.toml`, or `--config FILE`; the environment is `--env NAME`, else
@@ -70,6 +71,13 @@ pub struct Environment {
     pub assets_dir: Option<PathBuf>,
     /// `--param-file`; relative to the config file's folder.
     pub param_file: Option<PathBuf>,
+    /// `--role-arn` (deploy, destroy, rollback): the CloudFormation service role.
+    pub role_arn: Option<String>,
+    /// `--notification-arn` (deploy): the SNS topics that get the stack's events (a list).
+    #[serde(default)]
+    pub notification_arn: Vec<String>,
+    /// `--on-failure` (deploy): `rollback` or `keep`.
+    pub on_failure: Option<String>,
     /// Stack parameters, below `--param-file` and `--param`.
     #[serde(default)]
     pub parameters: BTreeMap<String, Scalar>,
@@ -78,8 +86,9 @@ pub struct Environment {
     pub tags: BTreeMap<String, Scalar>,
 }
 
-/// Which arguments (clap ids: the field names of the commands' argument structs) each scalar key
-/// of an environment is the default of. Adding a key is one row here and one field above.
+/// Which arguments (clap ids: the field names of the commands' argument structs) each key of an
+/// environment but `parameters` and `tags` is the default of. Adding a key is one row here, one
+/// field above and one value in [`Environment::values`].
 const ARGS: &[(&str, &[&str])] = &[
     ("stack-name", &["stack_name", "stack"]),
     ("pattern", &["pattern", "patterns"]),
@@ -89,6 +98,9 @@ const ARGS: &[(&str, &[&str])] = &[
     ("prefix", &["prefix"]),
     ("assets-dir", &["assets_dir"]),
     ("param-file", &["param_file"]),
+    ("role-arn", &["role_arn"]),
+    ("notification-arn", &["notification_arns"]),
+    ("on-failure", &["on_failure"]),
 ];
 
 /// A parameter or tag value: a TOML string, integer, float or boolean, sent as its text.
@@ -134,22 +146,29 @@ pub struct Inputs {
 }
 
 impl Environment {
-    /// The scalar keys that are set, as (key, value) in [`ARGS`] order.
-    pub fn scalars(&self) -> Vec<(&'static str, String)> {
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-        let values = [
-            self.stack_name.clone(),
-            self.pattern.clone(),
-            self.region.clone(),
-            self.profile.clone(),
-            self.bucket.clone(),
-            self.prefix.clone(),
+    /// The keys that are set, as (key, values) in [`ARGS`] order: one value for a scalar key,
+    /// the items of a list (`notification-arn`).
+    pub fn values(&self) -> Vec<(&'static str, Vec<String>)> {
+        let one = |v: &Option<String>| v.iter().cloned().collect::<Vec<_>>();
+        let path = |p: &Option<PathBuf>| p.iter().map(|p| p.display().to_string()).collect();
+        // As many values as ARGS has rows, or this does not compile.
+        let values: [Vec<String>; ARGS.len()] = [
+            one(&self.stack_name),
+            one(&self.pattern),
+            one(&self.region),
+            one(&self.profile),
+            one(&self.bucket),
+            one(&self.prefix),
             path(&self.assets_dir),
             path(&self.param_file),
+            one(&self.role_arn),
+            self.notification_arn.clone(),
+            one(&self.on_failure),
         ];
         ARGS.iter()
             .zip(values)
-            .filter_map(|((key, _), v)| v.map(|v| (*key, v)))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|((key, _), v)| (*key, v))
             .collect()
     }
 
@@ -356,7 +375,7 @@ pub fn load(
 /// has the argument: flags given on the command line still win, and a required argument
 /// (deploy's PATTERN and `--stack-name`, a STACK) the file sets may be left out.
 pub fn apply(root: clap::Command, env: &Environment) -> clap::Command {
-    let scalars = env.scalars();
+    let values = env.values();
     let names: Vec<String> = root
         .get_subcommands()
         .filter(|c| honours(c))
@@ -365,7 +384,7 @@ pub fn apply(root: clap::Command, env: &Environment) -> clap::Command {
     let mut root = root;
     for name in names {
         root = root.mut_subcommand(name, |mut sub| {
-            for (key, value) in &scalars {
+            for (key, value) in &values {
                 let ids = ARGS
                     .iter()
                     .find(|(k, _)| k == key)
@@ -374,7 +393,15 @@ pub fn apply(root: clap::Command, env: &Environment) -> clap::Command {
                 for id in ids {
                     if sub.get_arguments().any(|a| a.get_id() == *id) {
                         let value = value.clone();
-                        sub = sub.mut_arg(*id, |a| a.default_value(value).required(false));
+                        // Neither required nor required unless another is given (deploy's
+                        // PATTERN unless --pattern-file): the file's value stands for it.
+                        sub = sub.mut_arg(*id, |a| {
+                            a.default_values(value)
+                                .required(false)
+                                .required_unless_present(
+                                    clap::builder::Resettable::<clap::Id>::Reset,
+                                )
+                        });
                         // A required group ("one of --stream, --stack") is satisfied by the file
                         // too (clap counts only given arguments for it).
                         let groups: Vec<String> = sub
@@ -441,15 +468,15 @@ assets-dir = "/abs/assets"
         );
         assert_eq!(inputs.tags["team"], "data");
         assert_eq!(
-            f.env["prod"].scalars(),
+            f.env["prod"].values(),
             [
-                ("stack-name", "ingest".to_string()),
-                ("pattern", "kds-kdf-s3".to_string()),
-                ("profile", "prod".to_string()),
-                ("bucket", "my-assets".to_string()),
-                ("prefix", "p/".to_string()),
-                ("assets-dir", "/abs/assets".to_string()),
-                ("param-file", "params/prod.json".to_string()),
+                ("stack-name", vec!["ingest".to_string()]),
+                ("pattern", vec!["kds-kdf-s3".to_string()]),
+                ("profile", vec!["prod".to_string()]),
+                ("bucket", vec!["my-assets".to_string()]),
+                ("prefix", vec!["p/".to_string()]),
+                ("assets-dir", vec!["/abs/assets".to_string()]),
+                ("param-file", vec!["params/prod.json".to_string()]),
             ]
         );
         assert_eq!(parse("").unwrap(), ConfigFile::default());
@@ -457,7 +484,7 @@ assets-dir = "/abs/assets"
 
     #[test]
     fn every_key_of_an_environment_maps_to_flags() {
-        // Keys in `Environment`, `ARGS` and `scalars()` must agree: a key with no row would be
+        // Keys in `Environment`, `ARGS` and `values()` must agree: a key with no row would be
         // silently ignored.
         let full = Environment {
             stack_name: Some("a".into()),
@@ -468,9 +495,12 @@ assets-dir = "/abs/assets"
             prefix: Some("a".into()),
             assets_dir: Some("a".into()),
             param_file: Some("a".into()),
+            role_arn: Some("a".into()),
+            notification_arn: vec!["a".into()],
+            on_failure: Some("a".into()),
             ..Environment::default()
         };
-        let keys: Vec<&str> = full.scalars().into_iter().map(|(k, _)| k).collect();
+        let keys: Vec<&str> = full.values().into_iter().map(|(k, _)| k).collect();
         let rows: Vec<&str> = ARGS.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, rows);
     }
@@ -493,6 +523,9 @@ assets-dir = "/abs/assets"
             "prefix",
             "assets-dir",
             "param-file",
+            "role-arn",
+            "notification-arn",
+            "on-failure",
             "parameters",
             "tags",
         ] {

@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
-use streamstack::cfn::Polling;
 use streamstack::cli::Command;
 use streamstack::error::exit_code;
 use streamstack::output::{Captured, OutputMode, Printer};
@@ -88,16 +87,11 @@ async fn deploy(
         unreachable!()
     };
     let plan = streamstack::commands::deploy::prepare(&args).unwrap();
-    let (out, captured) = Printer::capture(mode);
-    let result = streamstack::commands::deploy::deploy(
-        &args,
-        plan,
-        &replay.config,
-        &Polling::immediate(),
-        &out,
-    )
-    .await;
-    (result, captured)
+    replay
+        .run(mode, async |config, polling, out| {
+            streamstack::commands::deploy::deploy(&args, plan, config, polling, out).await
+        })
+        .await
 }
 
 #[tokio::test]
@@ -234,17 +228,23 @@ async fn termination_protection_is_turned_on_after_a_deploy_that_asks_for_it() {
     assert_eq!(result["status"], "UPDATE_COMPLETE");
 }
 
+/// `streamstack destroy orders --yes ARGS` against the recorded responses, text output.
+async fn destroy(replay: &Replay, args: &[&str]) -> (anyhow::Result<()>, Captured) {
+    let Command::Destroy(args) = parse(&[&["destroy", "orders", "--yes"], args].concat()) else {
+        unreachable!()
+    };
+    replay
+        .run(OutputMode::Text, async |config, polling, out| {
+            streamstack::commands::destroy::destroy(&args, config, polling, out).await
+        })
+        .await
+}
+
 #[tokio::test]
 async fn destroy_is_refused_for_a_protected_stack() {
     let replay = Replay::new(vec![stack("orders", "UPDATE_COMPLETE", true, &[])]).await;
-    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes"]) else {
-        unreachable!()
-    };
-    let (out, captured) = Printer::capture(OutputMode::Text);
-    let err =
-        streamstack::commands::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
-            .await
-            .unwrap_err();
+    let (result, captured) = destroy(&replay, &[]).await;
+    let err = result.unwrap_err();
     assert!(
         format!("{err:#}")
             .starts_with("stack `orders` has termination protection on; turn it off first"),
@@ -832,13 +832,8 @@ async fn destroy_empty_buckets_reports_per_key_errors_and_stops_after_bounded_ro
         ),
     ]);
     let replay = Replay::new(responses).await;
-    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes", "--empty-buckets"]) else {
-        unreachable!()
-    };
-    let (out, captured) = Printer::capture(OutputMode::Text);
-    let polling = Polling::immediate();
-    let run = streamstack::commands::destroy::destroy(&args, &replay.config, &polling, &out);
-    let result = tokio::time::timeout(Duration::from_secs(20), run)
+    let run = destroy(&replay, &["--empty-buckets"]);
+    let (result, captured) = tokio::time::timeout(Duration::from_secs(20), run)
         .await
         .expect("item 9: destroy --empty-buckets loops forever on DeleteObjects per-key errors");
     let err = result.expect_err(
@@ -929,13 +924,7 @@ async fn the_service_role_and_notification_topics_are_sent_with_the_change_set_a
         ),
     ])
     .await;
-    let Command::Destroy(args) = parse(&["destroy", "orders", "--yes", "--role-arn", role]) else {
-        unreachable!()
-    };
-    let (out, _) = Printer::capture(OutputMode::Text);
-    streamstack::commands::destroy::destroy(&args, &replay.config, &Polling::immediate(), &out)
-        .await
-        .unwrap();
+    destroy(&replay, &["--role-arn", role]).await.0.unwrap();
     let delete = decoded(&replay.bodies()[1]);
     assert!(
         delete.contains("Action=DeleteStack") && delete.contains(&format!("RoleARN={role}")),
@@ -1020,11 +1009,11 @@ async fn watch(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Captur
     let Command::Watch(args) = parse(&["watch", "orders"]) else {
         unreachable!()
     };
-    let (out, captured) = Printer::capture(mode);
-    let result =
-        streamstack::commands::watch::watch(&args, &replay.config, &Polling::immediate(), &out)
-            .await;
-    (result, captured)
+    replay
+        .run(mode, async |config, polling, out| {
+            streamstack::commands::watch::watch(&args, config, polling, out).await
+        })
+        .await
 }
 
 // Issue #22 item 5. The emulator runs every operation to its end within the call that starts it,
@@ -1121,15 +1110,11 @@ async fn rollback(replay: &Replay, args: &[&str]) -> (anyhow::Result<()>, Captur
     let Command::Rollback(args) = parse(&[&["rollback", "orders"], args].concat()) else {
         unreachable!()
     };
-    let (out, captured) = Printer::capture(OutputMode::Text);
-    let result = streamstack::commands::rollback::rollback(
-        &args,
-        &replay.config,
-        &Polling::immediate(),
-        &out,
-    )
-    .await;
-    (result, captured)
+    replay
+        .run(OutputMode::Text, async |config, polling, out| {
+            streamstack::commands::rollback::rollback(&args, config, polling, out).await
+        })
+        .await
 }
 
 // Issue #22 item 2. moto 5.2.5 has neither RollbackStack nor ContinueUpdateRollback (no handler
@@ -1438,16 +1423,12 @@ async fn diff_marks_the_properties_the_change_set_says_replace_the_resource() {
         unreachable!()
     };
     let plan = streamstack::commands::deploy::prepare(&args.deploy_args()).unwrap();
-    let (out, captured) = Printer::capture(OutputMode::Text);
-    let err = streamstack::commands::deploy::diff::diff(
-        &args,
-        plan,
-        &replay.config,
-        &Polling::immediate(),
-        &out,
-    )
-    .await
-    .unwrap_err();
+    let (result, captured) = replay
+        .run(OutputMode::Text, async |config, polling, out| {
+            streamstack::commands::deploy::diff::diff(&args, plan, config, polling, out).await
+        })
+        .await;
+    let err = result.unwrap_err();
     assert_eq!(exit_code(&err), 3, "--exit-code with changes");
     assert_eq!(
         replay.operations(),

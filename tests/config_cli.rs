@@ -7,21 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::moto::{block_on, cli_at, moto, Moto};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        stderr(o)
-    );
-}
+use support::moto::{block_on, cli_at, moto, ok, stderr, Moto};
 
 /// The binary on the emulator, run in `dir` (where it looks for streamstack.toml).
 fn run_in(m: &Moto, dir: &Path, args: &[&str]) -> Output {
@@ -286,6 +272,17 @@ fn bad_config_input_is_one_line_exit_2_and_nothing_is_sent() {
     std::fs::write(&file, CONFIG.replace("ShardCount = 3", "ShardCount = 0")).unwrap();
     let o = offline(d, &["deploy", "--env", "dev", "--yes"]);
     assert_usage_error(&o, &["ShardCount", "between 1 and 200"]);
+    // `--help` answers whatever the file holds (it showed the file's error before).
+    std::fs::write(&file, "[env.dev]\nstak-name = \"x\"\n").unwrap();
+    let o = offline(d, &["deploy", "--help"]);
+    ok(&o);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("Usage: streamstack deploy") && help.contains("--stack-name"),
+        "issue #22: deploy --help with a broken streamstack.toml does not show the help: {help}{}",
+        stderr(&o)
+    );
+    std::fs::write(&file, CONFIG).unwrap();
     // Without --env nor default-env nothing comes from the file: PATTERN is still required.
     let o = offline(d, &["deploy", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -8,24 +8,10 @@ use std::process::Output;
 
 use serde_json::Value;
 use support::assets::stand_in_assets;
-use support::moto::{block_on, deploy_args, moto, Moto};
+use support::moto::{block_on, deploy_args, moto, ok, stderr, Moto};
 
 fn run(m: &Moto, args: &[&str]) -> Output {
     m.cli().args(args).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        stderr(o)
-    );
 }
 
 fn stack_status(m: &Moto, name: &str) -> Option<String> {
@@ -409,7 +395,7 @@ fn every_pattern_reaches_create_complete_and_is_destroyed() {
             "{pattern}: alarms {}",
             s["alarms"]
         );
-        let before = stack_resources(&m, stack);
+        let before = m.stack_resources(stack);
         let o = run(&m, &["destroy", stack, "--yes"]);
         ok(&o);
         assert_eq!(stack_status(&m, stack), None, "{pattern}");
@@ -435,30 +421,6 @@ fn every_pattern_reaches_create_complete_and_is_destroyed() {
         }
         assert!(checked >= 4, "{pattern}: only {checked} resources checked");
     }
-}
-
-/// (logical id, type, physical id) of every resource of a stack.
-fn stack_resources(m: &Moto, name: &str) -> Vec<(String, String, String)> {
-    let cfn = aws_sdk_cloudformation::Client::new(&m.sdk_config());
-    let name = name.to_string();
-    block_on(async move {
-        let r = cfn
-            .list_stack_resources()
-            .stack_name(name)
-            .send()
-            .await
-            .unwrap();
-        r.stack_resource_summaries()
-            .iter()
-            .map(|r| {
-                (
-                    r.logical_resource_id().unwrap_or("").to_string(),
-                    r.resource_type().unwrap_or("").to_string(),
-                    r.physical_resource_id().unwrap_or("").to_string(),
-                )
-            })
-            .collect()
-    })
 }
 
 /// Whether each bucket, log group, KMS key, IAM role and stream of
@@ -927,18 +889,19 @@ fn diff_shows_the_changed_properties_of_a_deployed_stack_and_exit_code_3_with_ex
         "stack lake: no changes\n"
     );
 
-    let o = run(
-        &m,
-        &[
+    // `diff` of a longer buffering interval than the deployed one, with `extra` flags.
+    let changed = |extra: &[&str]| {
+        let head = [
             "diff",
             "kds-kdf-s3",
             "--stack-name",
             "lake",
             "--param",
             "BufferingInterval=120",
-            "--exit-code",
-        ],
-    );
+        ];
+        run(&m, &[&head[..], extra].concat())
+    };
+    let o = changed(&["--exit-code"]);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(3), "{text}{}", stderr(&o));
     assert!(
@@ -954,19 +917,7 @@ fn diff_shows_the_changed_properties_of_a_deployed_stack_and_exit_code_3_with_ex
         "old and new values: {line}"
     );
     // Without --exit-code a difference is not a failure.
-    let o = run(
-        &m,
-        &[
-            "diff",
-            "kds-kdf-s3",
-            "--stack-name",
-            "lake",
-            "--param",
-            "BufferingInterval=120",
-            "--output",
-            "json",
-        ],
-    );
+    let o = changed(&["--output", "json"]);
     ok(&o);
     let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
         .lines()

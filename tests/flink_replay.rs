@@ -10,10 +10,9 @@ mod support;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde_json::{json, Value};
-use streamstack::cfn::Polling;
 use streamstack::cli::Command;
 use streamstack::error::exit_code;
-use streamstack::output::{Captured, OutputMode, Printer};
+use streamstack::output::{Captured, OutputMode};
 use support::replay::{
     json as json_response, json_error, json_lines, no_stack, parse, stack, stack_resources, Replay,
 };
@@ -171,16 +170,11 @@ async fn start(replay: &Replay, args: &[&str], mode: OutputMode) -> (anyhow::Res
         unreachable!()
     };
     let request = streamstack::commands::start::request(&args).unwrap();
-    let (out, captured) = Printer::capture(mode);
-    let result = streamstack::commands::start::start(
-        &args,
-        &request,
-        &replay.config,
-        &Polling::immediate(),
-        &out,
-    )
-    .await;
-    (result, captured)
+    replay
+        .run(mode, async |config, polling, out| {
+            streamstack::commands::start::start(&args, &request, config, polling, out).await
+        })
+        .await
 }
 
 async fn stop(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Captured) {
@@ -191,10 +185,11 @@ async fn stop(replay: &Replay, mode: OutputMode) -> (anyhow::Result<()>, Capture
     let Command::Stop(args) = parse(&[&["stop", STACK], output].concat()) else {
         unreachable!()
     };
-    let (out, captured) = Printer::capture(mode);
-    let result =
-        streamstack::commands::stop::stop(&args, &replay.config, &Polling::immediate(), &out).await;
-    (result, captured)
+    replay
+        .run(mode, async |config, polling, out| {
+            streamstack::commands::stop::stop(&args, config, polling, out).await
+        })
+        .await
 }
 
 /// What a failed start printed in text mode, from its `did not start` line to the end.

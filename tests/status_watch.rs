@@ -11,46 +11,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use serde_json::{json, Value};
-use support::assets::stand_in_assets;
-use support::moto::{block_on, deploy_args, moto, Moto};
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn deploy(m: &Moto, pattern: &str, stack: &str) {
-    let assets = stand_in_assets();
-    let args = deploy_args(pattern, stack, assets.path(), &m.free_subnet());
-    ok(&m.cli().args(&args).output().unwrap());
-}
+use support::assets::deploy;
+use support::moto::{block_on, moto, ok, Moto};
 
 /// (logical id, physical id) of every resource of the stack.
 fn resources(m: &Moto, stack: &str) -> BTreeMap<String, String> {
-    let cfn = aws_sdk_cloudformation::Client::new(&m.sdk_config());
-    let stack = stack.to_string();
-    block_on(async move {
-        let out = cfn
-            .list_stack_resources()
-            .stack_name(stack)
-            .send()
-            .await
-            .unwrap();
-        out.stack_resource_summaries()
-            .iter()
-            .map(|r| {
-                (
-                    r.logical_resource_id().unwrap().to_string(),
-                    r.physical_resource_id().unwrap_or("").to_string(),
-                )
-            })
-            .collect()
-    })
+    m.stack_resources(stack)
+        .into_iter()
+        .map(|(id, _, physical)| (id, physical))
+        .collect()
 }
 
 fn alarm_names(m: &Moto, stack: &str) -> Vec<String> {

@@ -40,18 +40,16 @@ pub struct DestroyArgs {
 pub fn run(args: &DestroyArgs) -> anyhow::Result<()> {
     check(args)?;
     let out = Printer::new(args.output.output);
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        destroy(args, &config, &Polling::default(), &out).await
+    super::with_aws(&args.aws, async |config| {
+        destroy(args, config, &Polling::default(), &out).await
     })
 }
 
 /// Checks the arguments before any call (a bad `--role-arn` is a usage error).
 pub fn check(args: &DestroyArgs) -> Result<(), UsageError> {
-    match &args.role_arn {
-        Some(role) => crate::cfn::arns::check_role_arn(role),
-        None => Ok(()),
-    }
+    args.role_arn
+        .as_deref()
+        .map_or(Ok(()), crate::cfn::arns::check_role_arn)
 }
 
 /// Deletes the stack with the clients of `config`: refused when it does not exist or has

@@ -20,3 +20,15 @@ pub mod synth;
 pub mod tail;
 pub mod upload;
 pub mod watch;
+
+/// Runs `command` on a fresh runtime with the SDK configuration of `--profile`/`--region`: the
+/// `run` of every command that calls AWS.
+pub fn with_aws(
+    aws: &crate::aws::AwsArgs,
+    command: impl AsyncFnOnce(&aws_config::SdkConfig) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    crate::aws::runtime()?.block_on(async {
+        let config = crate::aws::sdk_config(aws).await?;
+        command(&config).await
+    })
+}

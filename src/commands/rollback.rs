@@ -8,9 +8,9 @@ use aws_config::SdkConfig;
 use clap::Args;
 
 use crate::aws::AwsArgs;
-use crate::cfn::{events, follow, root_cause, stack, Client, Polling};
+use crate::cfn::{events, operation, stack, Client, Polling};
 use crate::error::UsageError;
-use crate::output::{OutputArgs, OutputMode, Printer};
+use crate::output::{OutputArgs, Printer};
 
 /// Arguments of `streamstack rollback`.
 #[derive(Debug, Args)]
@@ -46,19 +46,17 @@ pub fn check(args: &RollbackArgs) -> Result<(), UsageError> {
             )));
         }
     }
-    match &args.role_arn {
-        Some(role) => crate::cfn::arns::check_role_arn(role),
-        None => Ok(()),
-    }
+    args.role_arn
+        .as_deref()
+        .map_or(Ok(()), crate::cfn::arns::check_role_arn)
 }
 
 /// Runs `streamstack rollback`.
 pub fn run(args: &RollbackArgs) -> anyhow::Result<()> {
     check(args)?;
     let out = Printer::new(args.output.output);
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        rollback(args, &config, &Polling::default(), &out).await
+    super::with_aws(&args.aws, async |config| {
+        rollback(args, config, &Polling::default(), &out).await
     })
 }
 
@@ -132,20 +130,13 @@ async fn roll_back(
             .into());
         }
     }
-    let (state, evs) =
-        follow::follow(cfn, name, &since, polling, |e| events::print(out, e)).await?;
     // A rollback succeeds in ROLLBACK_COMPLETE or UPDATE_ROLLBACK_COMPLETE (or DELETE_COMPLETE:
     // RollbackStack deletes a stack that never had a stable state); it fails in *_FAILED.
-    if state.status.ends_with("_FAILED") {
-        root_cause::print_failure(cfn, name, &evs, &state, out).await;
+    let failed = |status: &str| status.ends_with("_FAILED");
+    let state = operation::follow_and_explain_if(cfn, name, &since, polling, out, failed).await?;
+    if failed(&state.status) {
         anyhow::bail!("rollback of {name} failed: {}", state.status);
     }
-    match out.mode() {
-        OutputMode::Text => out.err(&format!("stack {name}: {}", state.status)),
-        OutputMode::Json => out.out(
-            &serde_json::json!({"type": "result", "status": state.status, "stack": name})
-                .to_string(),
-        ),
-    }
+    operation::print_result(out, name, &state.status);
     Ok(())
 }

@@ -53,9 +53,8 @@ pub fn request(args: &StartArgs) -> anyhow::Result<StartRequest> {
 pub fn run(args: &StartArgs) -> anyhow::Result<()> {
     let request = request(args)?;
     let out = Printer::new(args.output.output);
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        start(args, &request, &config, &Polling::default(), &out).await
+    super::with_aws(&args.aws, async |config| {
+        start(args, &request, config, &Polling::default(), &out).await
     })
 }
 

@@ -27,9 +27,8 @@ pub struct StopArgs {
 /// Runs `streamstack stop`.
 pub fn run(args: &StopArgs) -> anyhow::Result<()> {
     let out = Printer::new(args.output.output);
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        stop(args, &config, &Polling::default(), &out).await
+    super::with_aws(&args.aws, async |config| {
+        stop(args, config, &Polling::default(), &out).await
     })
 }
 

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::aws::AwsArgs;
 use crate::cfn::{events, operation, stack, Client, Polling};
-use crate::output::{OutputArgs, OutputMode, Printer};
+use crate::output::{OutputArgs, Printer};
 
 /// Arguments of `streamstack watch`.
 #[derive(Debug, Args)]
@@ -26,9 +26,8 @@ pub struct WatchArgs {
 /// Runs `streamstack watch`.
 pub fn run(args: &WatchArgs) -> anyhow::Result<()> {
     let out = Printer::new(args.output.output);
-    crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
-        watch(args, &config, &Polling::default(), &out).await
+    super::with_aws(&args.aws, async |config| {
+        watch(args, config, &Polling::default(), &out).await
     })
 }
 
@@ -80,12 +79,6 @@ pub async fn follow_operation(
     if events::is_failure(&state.status) {
         anyhow::bail!("operation on {name} failed: {}", state.status);
     }
-    match out.mode() {
-        OutputMode::Text => out.err(&format!("stack {name}: {}", state.status)),
-        OutputMode::Json => out.out(
-            &serde_json::json!({"type": "result", "status": state.status, "stack": name})
-                .to_string(),
-        ),
-    }
+    operation::print_result(out, name, &state.status);
     Ok(())
 }

@@ -23,3 +23,11 @@ pub fn stand_in_assets() -> tempfile::TempDir {
     }
     d
 }
+
+/// Deploys `pattern` as `stack` on the emulator with stand-in assets
+/// ([`super::moto::deploy_args`]) through the binary, and asserts that it succeeds.
+pub fn deploy(m: &super::moto::Moto, pattern: &str, stack: &str) {
+    let assets = stand_in_assets();
+    let args = super::moto::deploy_args(pattern, stack, assets.path(), &m.free_subnet());
+    super::moto::ok(&m.cli().args(&args).output().unwrap());
+}

@@ -10,7 +10,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -139,6 +139,30 @@ impl Moto {
         cli_at(&self.endpoint)
     }
 
+    /// (logical id, type, physical id) of every resource of stack `name`.
+    pub fn stack_resources(&self, name: &str) -> Vec<(String, String, String)> {
+        let cfn = aws_sdk_cloudformation::Client::new(&self.sdk_config());
+        let name = name.to_string();
+        block_on(async move {
+            let r = cfn
+                .list_stack_resources()
+                .stack_name(name)
+                .send()
+                .await
+                .unwrap();
+            r.stack_resource_summaries()
+                .iter()
+                .map(|r| {
+                    (
+                        r.logical_resource_id().unwrap_or("").to_string(),
+                        r.resource_type().unwrap_or("").to_string(),
+                        r.physical_resource_id().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+    }
+
     /// An SDK configuration for checks made by the tests themselves.
     pub fn sdk_config(&self) -> aws_config::SdkConfig {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -232,4 +256,20 @@ pub fn deploy_args(
         ]);
     }
     args
+}
+
+/// A command's stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that a command succeeded; else fails with its exit code, stdout and stderr.
+pub fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        stderr(o)
+    );
 }

@@ -16,7 +16,9 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use clap::Parser;
 use serde_json::Value;
+use streamstack::cfn::Polling;
 use streamstack::cli::{Cli, Command};
+use streamstack::output::{Captured, OutputMode, Printer};
 
 pub const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 pub const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/orders/5f6e7d80";
@@ -141,6 +143,19 @@ impl Replay {
             .load()
             .await;
         Replay { http, config }
+    }
+
+    /// Runs a command's entry point (`deploy`, `destroy`, `watch`, ...) against the recorded
+    /// responses: with this SDK configuration, polling without waits and a printer that
+    /// captures what it prints in `mode`.
+    pub async fn run(
+        &self,
+        mode: OutputMode,
+        command: impl AsyncFnOnce(&SdkConfig, &Polling, &Printer) -> anyhow::Result<()>,
+    ) -> (anyhow::Result<()>, Captured) {
+        let (out, captured) = Printer::capture(mode);
+        let result = command(&self.config, &Polling::immediate(), &out).await;
+        (result, captured)
     }
 
     /// The request bodies sent (form-encoded awsQuery or JSON), in order.

@@ -11,13 +11,11 @@
 //! input, and [`crate::error::CHANGES_EXIT_CODE`] (3) with `--exit-code` when something changes.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use aws_config::SdkConfig;
 use clap::Args;
 
-use super::{params, producer_network, stage_template, DeployArgs, Plan};
-use crate::aws::AwsArgs;
+use super::{params, producer_network, stage_template, DeployArgs, Plan, TargetArgs};
 use crate::cfn::change_set::{self, ChangeSetRequest, ParameterValue, Prepared};
 use crate::cfn::template_diff::{self, ResourceDiff, Side};
 use crate::cfn::{stack, Client, Polling};
@@ -27,56 +25,22 @@ use crate::output::{OutputArgs, OutputMode, Printer};
 /// Arguments of `streamstack diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Pattern to compare with the stack: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw,
-    /// streaming-etl, or a user manifest by name (`patterns/NAME.yaml` of the working directory).
-    #[arg(
-        required_unless_present = "pattern_file",
-        conflicts_with = "pattern_file"
-    )]
-    pub pattern: Option<String>,
-    /// A user pattern manifest to compare with the stack (same schema as patterns/*.yaml).
-    #[arg(long = "pattern-file", value_name = "FILE")]
-    pub pattern_file: Option<PathBuf>,
-    /// Stack name.
-    #[arg(long)]
-    pub stack_name: String,
-    /// Parameter value NAME=VALUE (repeatable; wins over --param-file).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// JSON parameter file (the forms `deploy` takes).
-    #[arg(long, value_name = "FILE")]
-    pub param_file: Option<PathBuf>,
-    /// Compare with parameter NAME back at its template default (repeatable).
-    #[arg(long = "reset-param", value_name = "NAME")]
-    pub reset_params: Vec<String>,
+    /// The pattern, stack, parameters, assets and profile, as `deploy` takes them.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Exit with code 3 when something would change (as `git diff --exit-code`).
     #[arg(long)]
     pub exit_code: bool,
     /// `--output text|json`.
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Where the code assets come from and where they are uploaded.
-    #[command(flatten)]
-    pub assets: crate::asset_bucket::AssetArgs,
-    /// `--profile` and `--region`.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// The config file environment's `parameters` and `tags`, as for `deploy` (filled by
-    /// [`crate::cli::Cli::parse_with_config`]).
-    #[arg(skip)]
-    pub config: crate::config::Inputs,
 }
 
 impl DiffArgs {
     /// The `deploy --plan` these arguments describe.
     pub fn deploy_args(&self) -> DeployArgs {
         DeployArgs {
-            pattern: self.pattern.clone(),
-            pattern_file: self.pattern_file.clone(),
-            stack_name: self.stack_name.clone(),
-            params: self.params.clone(),
-            param_file: self.param_file.clone(),
-            reset_params: self.reset_params.clone(),
+            target: self.target.clone(),
             tags: vec![],
             plan: true,
             yes: false,
@@ -90,9 +54,6 @@ impl DiffArgs {
             notification_arns: vec![],
             outputs_file: None,
             output: self.output,
-            assets: self.assets.clone(),
-            aws: self.aws.clone(),
-            config: self.config.clone(),
         }
     }
 }
@@ -103,7 +64,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<()> {
     let plan = super::prepare(&deploy_args)?;
     let out = Printer::new(args.output.output);
     crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
+        let config = crate::aws::sdk_config(&args.target.aws).await?;
         diff(args, plan, &config, &Polling::default(), &out).await
     })
 }
@@ -119,8 +80,8 @@ pub async fn diff(
 ) -> anyhow::Result<()> {
     let resources = compare(args, plan, config, polling, out)
         .await
-        .map_err(|e| crate::aws::name_profile(e, &args.aws))?;
-    print(&args.stack_name, &resources, out);
+        .map_err(|e| crate::aws::name_profile(e, &args.target.aws))?;
+    print(&args.target.stack_name, &resources, out);
     if args.exit_code && !resources.is_empty() {
         return Err(ChangesFound(resources.len()).into());
     }
@@ -135,11 +96,11 @@ async fn compare(
     out: &Printer,
 ) -> anyhow::Result<Vec<ResourceDiff>> {
     let cfn = Client::new(config);
-    let name = args.stack_name.as_str();
+    let name = args.target.stack_name.as_str();
     let Some(state) = stack::describe_stack(&cfn, name).await? else {
         return Err(UsageError(format!(
             "stack `{name}` does not exist; `streamstack deploy {} --stack-name {name} --plan` shows what a create would add",
-            match (&args.pattern, &args.pattern_file) {
+            match (&args.target.pattern, &args.target.pattern_file) {
                 (Some(pattern), _) => pattern.clone(),
                 (None, Some(file)) => format!("--pattern-file {}", file.display()),
                 (None, None) => "PATTERN".to_string(),

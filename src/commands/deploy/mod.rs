@@ -32,17 +32,19 @@ use crate::render::{render_manifest, RenderOptions};
 /// CloudFormation's limit for an inline template body; larger templates go through S3.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 
-/// Arguments of `streamstack deploy`.
-#[derive(Debug, Args)]
-pub struct DeployArgs {
-    /// Pattern to deploy: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl,
-    /// or a user manifest by name (`patterns/NAME.yaml` of the working directory).
+/// What `deploy` and `diff` both take: the pattern, the stack, its parameter values, the code
+/// assets and the AWS profile. Flattened into both, so the clap ids (the field names, which
+/// [`crate::config`] matches the file's keys against) are the same in both commands.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Pattern: apigw-kds-lambda, kpl-kds-kda, kds-kdf-s3, kds-kda-apigw, streaming-etl, or a
+    /// user manifest by name (`patterns/NAME.yaml` of the working directory).
     #[arg(
         required_unless_present = "pattern_file",
         conflicts_with = "pattern_file"
     )]
     pub pattern: Option<String>,
-    /// A user pattern manifest to deploy (same schema as patterns/*.yaml; its file name is its id).
+    /// A user pattern manifest (same schema as patterns/*.yaml; its file name is its id).
     #[arg(long = "pattern-file", value_name = "FILE")]
     pub pattern_file: Option<PathBuf>,
     /// Stack name.
@@ -58,6 +60,24 @@ pub struct DeployArgs {
     /// update keeps the value the stack has for every parameter not given (UsePreviousValue).
     #[arg(long = "reset-param", value_name = "NAME")]
     pub reset_params: Vec<String>,
+    /// Where the code assets come from and where they are uploaded.
+    #[command(flatten)]
+    pub assets: crate::asset_bucket::AssetArgs,
+    /// `--profile` and `--region`.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The config file environment's `parameters` and `tags`: the lowest layer, under
+    /// `--param-file` and `--param`/`--tag` (filled by [`crate::cli::Cli::parse_with_config`]).
+    #[arg(skip)]
+    pub config: crate::config::Inputs,
+}
+
+/// Arguments of `streamstack deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The pattern, stack, parameters, assets and profile (shared with `diff`).
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Stack tag KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
@@ -101,16 +121,6 @@ pub struct DeployArgs {
     /// `--output text|json`.
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Where the code assets come from and where they are uploaded.
-    #[command(flatten)]
-    pub assets: crate::asset_bucket::AssetArgs,
-    /// `--profile` and `--region`.
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// The config file environment's `parameters` and `tags`: the lowest layer, under
-    /// `--param-file` and `--param`/`--tag` (filled by [`crate::cli::Cli::parse_with_config`]).
-    #[arg(skip)]
-    pub config: crate::config::Inputs,
 }
 
 /// Everything checked before the first API call: the rendered template, the parameter values
@@ -149,16 +159,19 @@ fn check_stack_name(name: &str) -> Result<(), UsageError> {
 
 /// Whether a failed deployment keeps its failed resources: `--on-failure keep` or
 /// `--disable-rollback`; an `--on-failure` value other than `rollback` and `keep` is a usage
-/// error.
+/// error. `--disable-rollback` wins over an `on-failure` from the config file (clap refuses it
+/// beside an `--on-failure` flag).
 pub fn keep_on_failure(args: &DeployArgs) -> Result<bool, UsageError> {
-    match args.on_failure.as_deref() {
-        None => Ok(args.disable_rollback),
-        Some("rollback") => Ok(false),
-        Some("keep") => Ok(true),
-        Some(other) => Err(UsageError(format!(
-            "--on-failure `{other}` is not allowed; allowed: rollback, keep"
-        ))),
-    }
+    let keep = match args.on_failure.as_deref() {
+        None | Some("rollback") => false,
+        Some("keep") => true,
+        Some(other) => {
+            return Err(UsageError(format!(
+                "--on-failure `{other}` is not allowed; allowed: rollback, keep"
+            )))
+        }
+    };
+    Ok(keep || args.disable_rollback)
 }
 
 /// Checks the `--reset-param` names: parameters of the pattern that have a default, not set by
@@ -201,14 +214,14 @@ fn check_resets(
 /// Checks the arguments and renders the pattern, before any AWS call; every failure is a usage
 /// error (exit code 2) or a render error.
 pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
-    check_stack_name(&args.stack_name)?;
+    check_stack_name(&args.target.stack_name)?;
     keep_on_failure(args)?;
     if let Some(role) = &args.role_arn {
         crate::cfn::arns::check_role_arn(role)?;
     }
     crate::cfn::arns::check_notification_arns(&args.notification_arns)?;
-    crate::asset_bucket::check_prefix(&args.assets.prefix)?;
-    let manifest = match (&args.pattern, &args.pattern_file) {
+    crate::asset_bucket::check_prefix(&args.target.assets.prefix)?;
+    let manifest = match (&args.target.pattern, &args.target.pattern_file) {
         (_, Some(file)) => Manifest::load_file(file, None)?,
         (Some(name), None) => Manifest::load(name, None)?,
         (None, None) => {
@@ -219,17 +232,17 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     };
     // Parameters and tags, each layer winning name by name: the config file, --param-file, flags.
     let mut inputs = params::StackInputs {
-        parameters: args.config.parameters.clone(),
-        tags: args.config.tags.clone(),
+        parameters: args.target.config.parameters.clone(),
+        tags: args.target.config.tags.clone(),
         stack_policy: None,
     };
-    if let Some(f) = &args.param_file {
+    if let Some(f) = &args.target.param_file {
         let file = params::read_file(f)?;
         inputs.parameters.extend(file.parameters);
         inputs.tags.extend(file.tags);
         inputs.stack_policy = file.stack_policy;
     }
-    for p in &args.params {
+    for p in &args.target.params {
         let (k, v) = parse_override(p)?;
         inputs.parameters.insert(k, v);
     }
@@ -247,7 +260,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     }
     let overrides: Vec<(String, String)> = inputs.parameters.clone().into_iter().collect();
     manifest.check_overrides(&overrides)?;
-    let reset = check_resets(&manifest, &args.reset_params, &inputs.parameters)?;
+    let reset = check_resets(&manifest, &args.target.reset_params, &inputs.parameters)?;
     if args.start && !manifest.blocks.iter().any(|b| b == "flink-app") {
         return Err(UsageError(format!(
             "--start: pattern {} has no Flink application; allowed with kpl-kds-kda, kds-kda-apigw and streaming-etl",
@@ -277,7 +290,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     if !args.yes && !args.plan && !std::io::stdin().is_terminal() {
         return Err(UsageError(format!(
             "refusing to deploy `{}` without --yes: stdin is not a terminal, so nobody can confirm the change set (use --yes to execute, or --plan to only show it)",
-            args.stack_name
+            args.target.stack_name
         ))
         .into());
     }
@@ -287,7 +300,7 @@ pub fn prepare(args: &DeployArgs) -> anyhow::Result<Plan> {
     } else {
         let assets = crate::asset_bucket::assets_for_manifests(
             std::slice::from_ref(&manifest),
-            args.assets.assets_dir.as_deref(),
+            args.target.assets.assets_dir.as_deref(),
         )?;
         // Each asset is loaded from its own content-hashed key (see
         // `asset_bucket::objects::asset_key`), so the template names each by its hash.
@@ -319,7 +332,7 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
     let plan = prepare(args)?;
     let out = Printer::new(args.output.output);
     crate::aws::runtime()?.block_on(async {
-        let config = crate::aws::sdk_config(&args.aws).await?;
+        let config = crate::aws::sdk_config(&args.target.aws).await?;
         deploy(args, plan, &config, &Polling::default(), &out).await
     })
 }
@@ -349,13 +362,13 @@ pub async fn deploy(
                 wait: true,
                 settle: std::time::Duration::from_secs(args.settle),
             };
-            crate::flink::lifecycle::start(config, &args.stack_name, &request, polling, out)
+            crate::flink::lifecycle::start(config, &args.target.stack_name, &request, polling, out)
                 .await?;
         }
         Ok(())
     }
     .await
-    .map_err(|e| crate::aws::name_profile(e, &args.aws))
+    .map_err(|e| crate::aws::name_profile(e, &args.target.aws))
 }
 
 /// How the deployment steps ended.
@@ -377,7 +390,7 @@ async fn steps(
     out: &Printer,
 ) -> anyhow::Result<Outcome> {
     let cfn = Client::new(config);
-    let name = args.stack_name.as_str();
+    let name = args.target.stack_name.as_str();
     let existing = resolve_stack(&cfn, args, out, polling).await?;
     if plan.producer_network {
         let previous = existing
@@ -460,7 +473,7 @@ async fn resolve_stack(
     out: &Printer,
     polling: &Polling,
 ) -> anyhow::Result<Option<StackState>> {
-    let name = args.stack_name.as_str();
+    let name = args.target.stack_name.as_str();
     let Some(s) = stack::describe_stack(cfn, name).await? else {
         return Ok(None);
     };
@@ -522,8 +535,8 @@ async fn stage_template(
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         let (location, report) = crate::asset_bucket::upload(
             config,
-            args.assets.bucket.as_deref(),
-            &args.assets.prefix,
+            args.target.assets.bucket.as_deref(),
+            &args.target.assets.prefix,
             &plan.assets,
         )
         .await?;
@@ -546,7 +559,7 @@ async fn stage_template(
             let digest = crate::assets::Asset::new("t", body.clone().into_bytes()).sha256;
             let key = format!(
                 "{}templates/{}-{}.json",
-                args.assets.prefix,
+                args.target.assets.prefix,
                 plan.pattern_id,
                 &digest[..16]
             );
@@ -709,7 +722,7 @@ async fn report(
     state: &StackState,
     out: &Printer,
 ) -> anyhow::Result<()> {
-    let name = args.stack_name.as_str();
+    let name = args.target.stack_name.as_str();
     if args.termination_protection && !state.termination_protection {
         stack::enable_termination_protection(cfn, name).await?;
     }
