@@ -15,6 +15,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // User manifests by name are also found in the `patterns/` folder of the config file's
+    // project (issue #23); `./streamstack.toml`'s folder is the working directory, searched anyway.
+    if let Some(file) = &cli.config {
+        streamstack::pattern::set_config_file(&cwd.join(file));
+    }
     let result = match cli.command {
         Command::Synth(args) => streamstack::commands::synth::run(&args),
         Command::Dist(args) => streamstack::commands::dist::run(&args),

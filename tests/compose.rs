@@ -472,6 +472,42 @@ fn the_fan_out_example_has_each_reader_with_its_alarms_and_dashboard_section() {
     );
 }
 
+/// Two archives of one stream in one bucket: the unnamed delivery stream and one named `Raw`.
+const TWO_ARCHIVES: &str = "[alarm-topic, stream, stream-alarms, output-bucket, delivery-stream, firehose-alarms, {block: delivery-stream, name: Raw}, {block: firehose-alarms, name: Raw}]";
+
+#[test]
+fn a_named_delivery_stream_writes_under_its_own_prefix() {
+    let m = parse(
+        "two-archives",
+        &manifest(TWO_ARCHIVES).replace("mine", "two-archives"),
+    )
+    .unwrap();
+    let r = render_manifest(&m, &RenderOptions::default()).unwrap();
+    let s3 = |id: &str| {
+        let d = &r.template["Resources"][id]["Properties"]["ExtendedS3DestinationConfiguration"];
+        (
+            d["Prefix"].as_str().unwrap().to_string(),
+            d["ErrorOutputPrefix"].as_str().unwrap().to_string(),
+        )
+    };
+    let (data, errors) = s3("DeliveryStream");
+    let (raw_data, raw_errors) = s3("RawDeliveryStream");
+    // The unnamed one keeps the built-in patterns' layout (tests/golden is unchanged).
+    assert!(data.starts_with("data/year=!{timestamp:yyyy}/"), "{data}");
+    assert!(errors.starts_with("errors/year="), "{errors}");
+    assert!(
+        raw_data.starts_with("data/Raw/year=!{timestamp:yyyy}/")
+            && raw_errors.starts_with("errors/Raw/year="),
+        "a named delivery stream writes under data/Raw/ and errors/Raw/, not interleaved with the other archive of the bucket: {raw_data} {raw_errors}"
+    );
+    assert_eq!(
+        r.template["Resources"]["RawDeliveryStream"]["Properties"]
+            ["ExtendedS3DestinationConfiguration"]["BucketARN"],
+        serde_json::json!({"Fn::GetAtt": ["OutputBucket", "Arn"]}),
+        "both archives go to the one bucket"
+    );
+}
+
 #[test]
 fn the_examples_render_as_documented() {
     let archive = render_example("api-lambda-archive");
@@ -531,7 +567,8 @@ fn venv_tool(name: &str) -> PathBuf {
     tool
 }
 
-/// Every example, and the fan-out one with the other emitters, written as `synth` would.
+/// Every example, the fan-out one with the other emitters, and two archives in one bucket,
+/// written as `synth` would.
 fn rendered_examples() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
@@ -555,6 +592,16 @@ fn rendered_examples() -> (tempfile::TempDir, Vec<PathBuf>) {
             files.push(file);
         }
     }
+    // And two archives in one bucket: a named delivery stream beside the unnamed one.
+    let m = parse(
+        "two-archives",
+        &manifest(TWO_ARCHIVES).replace("mine", "two-archives"),
+    )
+    .unwrap();
+    let r = render_manifest(&m, &RenderOptions::default()).unwrap();
+    let file = dir.path().join("two-archives.template");
+    std::fs::write(&file, to_json(&r.template)).unwrap();
+    files.push(file);
     assert!(files.len() >= 4);
     (dir, files)
 }

@@ -1,7 +1,9 @@
 //! The CLI side of composition (issue #23): `--pattern-file FILE` and user manifests by name in
 //! `synth` and `dist`, the synth-time warning of several readers sharing the stream, a bad manifest
 //! refused with exit 2 and one line and nothing written, and the `patterns` and `blocks` commands.
-//! (`deploy` and `upload` of user manifests run against the emulator in tests/compose_deploy.rs.)
+//! A user manifest by name is also found in the `patterns/` folder of the config file's project
+//! (`--config FILE`, and its environment's `pattern`). (`deploy`, `diff` and `upload` of user
+//! manifests run against the emulator in tests/compose_deploy.rs.)
 
 mod support;
 
@@ -105,6 +107,89 @@ fn a_user_manifest_is_found_by_name_in_the_working_directory() {
         .path()
         .join("out/flink-firehose-backup.template")
         .is_file());
+}
+
+#[test]
+fn a_user_manifest_is_found_by_name_in_the_config_file_s_project() {
+    // A project folder `other/` with its streamstack.toml and patterns/; the command runs from
+    // its parent, whose own patterns/ does not exist.
+    let root = tempfile::tempdir().unwrap();
+    let other = root.path().join("other");
+    std::fs::create_dir_all(other.join("patterns")).unwrap();
+    std::fs::copy(
+        example("flink-firehose-backup"),
+        other.join("patterns/flink-firehose-backup.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        other.join("streamstack.toml"),
+        "[env.e]\npattern = \"flink-firehose-backup\"\n",
+    )
+    .unwrap();
+    let synth = |config: &[&str]| {
+        cli()
+            .current_dir(root.path())
+            .args(["synth", "flink-firehose-backup", "--out", "out"])
+            .args(config)
+            .output()
+            .unwrap()
+    };
+    let line = refused(&synth(&[]));
+    assert!(
+        line.contains("unknown pattern `flink-firehose-backup`")
+            && line.contains("beside the config file"),
+        "{line}"
+    );
+    let o = synth(&["--config", "other/streamstack.toml"]);
+    ok(&o);
+    assert!(
+        root.path()
+            .join("out/flink-firehose-backup.template")
+            .is_file(),
+        "issue #23: a manifest in the config file's patterns/ folder is found by name"
+    );
+    let o = cli()
+        .current_dir(root.path())
+        .args(["patterns", "--config", "other/streamstack.toml"])
+        .output()
+        .unwrap();
+    ok(&o);
+    let listed = text(&o.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("flink-firehose-backup")
+                && l.contains("other/patterns/flink-firehose-backup.yaml")),
+        "patterns lists the project's manifests: {listed}"
+    );
+
+    // The environment's `pattern` names it: upload sends the assets it loads.
+    let m = support::moto::moto();
+    let assets = support::assets::stand_in_assets();
+    let o = m
+        .cli()
+        .current_dir(root.path())
+        .args(["upload", "--config", "other/streamstack.toml", "--env", "e"])
+        .arg("--assets-dir")
+        .arg(assets.path())
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut sent: Vec<String> = v["uploaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().rsplit('/').next().unwrap().to_string())
+        .collect();
+    sent.sort();
+    assert!(
+        sent.len() == 2
+            && sent[0].starts_with("kpl-kds-kda-flink-")
+            && sent[1].starts_with("producer-x86_64-"),
+        "the assets of flink-firehose-backup: {sent:?}"
+    );
 }
 
 #[test]

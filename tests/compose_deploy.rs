@@ -174,3 +174,70 @@ fn upload_takes_a_pattern_file_and_sends_the_assets_it_loads() {
         "{sent:?}"
     );
 }
+
+/// `diff` of a user manifest (issue #23 asks `diff` to take them like `deploy`): an example
+/// deployed with `--pattern-file`, then compared by `--pattern-file` and by name (the working
+/// directory's patterns/). moto serves GetTemplate and DescribeStacks, from which the property
+/// values come (its change sets carry no Replacement: see tests/deploy_engine.rs).
+#[test]
+fn diff_compares_a_deployed_example_by_pattern_file_and_by_name() {
+    let m = moto();
+    let assets = stand_in_assets();
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns/examples/dynamodb-firehose.yaml");
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join("patterns")).unwrap();
+    std::fs::copy(
+        &file,
+        project.path().join("patterns/dynamodb-firehose.yaml"),
+    )
+    .unwrap();
+    let run = |args: &[&str], pattern: &[&str]| {
+        m.cli()
+            .current_dir(project.path())
+            .args(args)
+            .args(pattern)
+            .args(["--stack-name", "exdiff", "--assets-dir"])
+            .arg(assets.path())
+            .output()
+            .unwrap()
+    };
+    let by_file = ["--pattern-file", file.to_str().unwrap()];
+    let by_name = ["dynamodb-firehose"];
+    ok(&run(&["deploy", "--yes"], &by_file), "deploy");
+
+    for pattern in [&by_file[..], &by_name[..]] {
+        let o = run(&["diff", "--exit-code"], pattern);
+        ok(&o, "diff of the deployed manifest");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "stack exdiff: no changes\n",
+            "{pattern:?}"
+        );
+
+        let o = run(
+            &["diff", "--exit-code", "--param", "BufferingInterval=120"],
+            pattern,
+        );
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{pattern:?}: a changed parameter is a difference (exit 3 with --exit-code): {text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            text.starts_with("stack exdiff: 1 resource(s) would change\n")
+                && text.contains("~ Modify DeliveryStream (AWS::KinesisFirehose::DeliveryStream)"),
+            "{pattern:?}: {text}"
+        );
+        let line = text
+            .lines()
+            .find(|l| l.contains("BufferingHints.IntervalInSeconds:"))
+            .unwrap_or_else(|| panic!("{pattern:?}: the changed property is not shown: {text}"));
+        assert!(
+            line.contains("300") && line.ends_with("-> \"120\""),
+            "old and new values: {line}"
+        );
+    }
+}

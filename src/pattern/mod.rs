@@ -7,7 +7,8 @@ mod params;
 pub mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -43,7 +44,7 @@ pub fn stack_tags(
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A pattern id that does not exist.
-    #[error("unknown pattern `{name}`; allowed: {}, a manifest patterns/{name}.yaml in the working directory, or --pattern-file FILE", PATTERN_IDS.join(", "))]
+    #[error("unknown pattern `{name}`; allowed: {}, a manifest patterns/{name}.yaml in the working directory or beside the config file, or --pattern-file FILE", PATTERN_IDS.join(", "))]
     UnknownPattern {
         /// The bad name.
         name: String,
@@ -248,8 +249,8 @@ pub struct Manifest {
 
 impl Manifest {
     /// Loads pattern `id`, resolving shared parameters. `templates_dir` overrides embedded files.
-    /// An id that is not built in names a user manifest: `<id>.yaml` in `templates_dir`, else
-    /// `patterns/<id>.yaml` in the working directory.
+    /// An id that is not built in names a user manifest: the first `<id>.yaml` of
+    /// [`manifest_dirs`] (`templates_dir`, `./patterns/`, the config file's `patterns/`).
     pub fn load(id: &str, templates_dir: Option<&Path>) -> Result<Manifest, Error> {
         if PATTERN_IDS.contains(&id) {
             let text = sources::manifest(&format!("{id}.yaml"), templates_dir)?;
@@ -261,13 +262,8 @@ impl Manifest {
         if !user_id_allowed(id) {
             return Err(unknown());
         }
-        let candidates = templates_dir
-            .map(|d| d.join(format!("{id}.yaml")))
-            .into_iter()
-            .chain(std::iter::once(
-                Path::new("patterns").join(format!("{id}.yaml")),
-            ));
-        for path in candidates {
+        for dir in manifest_dirs(templates_dir) {
+            let path = dir.join(format!("{id}.yaml"));
             if path.is_file() {
                 return Manifest::load_file(&path, templates_dir);
             }
@@ -584,16 +580,45 @@ pub struct PatternEntry {
     pub manifest: Result<Manifest, String>,
 }
 
-/// The user manifests by name: `*.yaml` of `templates_dir`, then of `./patterns/`, whose stem is
-/// a user pattern id (not a built-in pattern, `shared` or `blocks`); the first of one id wins.
+/// The folder of the config file in use, set once by the CLI ([`set_config_file`]).
+static PROJECT_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes the `patterns/` folder beside `config_file` (the `streamstack.toml` project, `--config
+/// FILE`) a place where user manifests are found by name, after `--templates DIR` and the
+/// working directory's `patterns/`. The CLI calls it once, when it has read the config file; a
+/// later call changes nothing.
+pub fn set_config_file(config_file: &Path) {
+    if let Some(dir) = config_file.parent() {
+        let _ = PROJECT_DIR.set(dir.to_path_buf());
+    }
+}
+
+/// The folders searched for user manifests by name, in order: `templates_dir`, `./patterns/`,
+/// then `patterns/` of the config file's folder ([`set_config_file`]) when it is another one.
+pub fn manifest_dirs(templates_dir: Option<&Path>) -> Vec<PathBuf> {
+    search_dirs(templates_dir, PROJECT_DIR.get().map(PathBuf::as_path))
+}
+
+fn search_dirs(templates_dir: Option<&Path>, project: Option<&Path>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = templates_dir.map(Path::to_path_buf).into_iter().collect();
+    let here = PathBuf::from("patterns");
+    let beside_config = project.map(|p| p.join("patterns"));
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    let duplicate = beside_config.as_deref().is_some_and(|b| same(b, &here));
+    dirs.push(here);
+    dirs.extend(beside_config.filter(|_| !duplicate));
+    dirs
+}
+
+/// The user manifests by name: `*.yaml` of each of [`manifest_dirs`], whose stem is a user
+/// pattern id (not a built-in pattern, `shared` or `blocks`); the first of one id wins.
 pub fn user_manifest_files(templates_dir: Option<&Path>) -> Vec<std::path::PathBuf> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for dir in templates_dir
-        .map(Path::to_path_buf)
-        .into_iter()
-        .chain(std::iter::once(Path::new("patterns").to_path_buf()))
-    {
+    for dir in manifest_dirs(templates_dir) {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -672,4 +697,27 @@ pub fn load_selection(
         out.push(m);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_manifests_are_looked_for_beside_the_config_file_after_the_working_directory() {
+        let project = tempfile::tempdir().unwrap();
+        let t = Path::new("tpl");
+        assert_eq!(
+            search_dirs(Some(t), Some(project.path())),
+            [
+                t.to_path_buf(),
+                PathBuf::from("patterns"),
+                project.path().join("patterns")
+            ]
+        );
+        assert_eq!(search_dirs(None, None), [PathBuf::from("patterns")]);
+        // A config file in the working directory adds no second search of the same folder.
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(search_dirs(None, Some(&cwd)), [PathBuf::from("patterns")]);
+    }
 }
