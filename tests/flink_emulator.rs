@@ -426,3 +426,75 @@ fn streaming_etl_runs_from_one_command_with_its_enabled_sinks_only() {
     assert_eq!(props["EventTimeField"], "pickup_datetime");
     ok(&run(&m, &["destroy", "etl", "--yes"]));
 }
+
+/// Issue #20, pattern 5 with a Kafka source and sink in a VPC and MSK IAM access control: the
+/// stack deploys and the job starts, the application runs in the given subnet and security group,
+/// and its properties name the Kafka clients (with `KafkaAuth=IAM`) instead of the stack's stream.
+/// (moto has no MSK: the bootstrap string is never dialled here; what is checked is what the
+/// service is asked to run.)
+#[test]
+fn streaming_etl_reads_and_writes_kafka_from_the_given_vpc() {
+    let m = moto();
+    let assets = stand_in_assets();
+    let ec2 = aws_sdk_ec2::Client::new(&m.sdk_config());
+    let vpc = default_network(&m);
+    let vpc_filter = aws_sdk_ec2::types::Filter::builder()
+        .name("vpc-id")
+        .values(&vpc)
+        .build();
+    let subnets = block_on(ec2.describe_subnets().filters(vpc_filter.clone()).send()).unwrap();
+    let subnet = subnets.subnets()[0].subnet_id().unwrap().to_string();
+    let groups = block_on(ec2.describe_security_groups().filters(vpc_filter).send()).unwrap();
+    let group = groups.security_groups()[0].group_id().unwrap().to_string();
+    let bootstrap = "b-1.demo.abcd12.c2.kafka.us-east-1.amazonaws.com:9098";
+    let params = [
+        format!("ApplicationSubnetIds={subnet}"),
+        format!("ApplicationSecurityGroupIds={group}"),
+        format!("InputKafkaBootstrapServers={bootstrap}"),
+        "InputKafkaTopic=rides".to_string(),
+        format!("OutputKafkaBootstrapServers={bootstrap}"),
+        "OutputKafkaTopic=rides-clean".to_string(),
+        "KafkaAuth=IAM".to_string(),
+        "KafkaClusterArn=arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd1234-ab12-cd34-ef56-abcdef123456-2".to_string(),
+    ];
+    let mut extra: Vec<&str> = Vec::new();
+    for p in &params {
+        extra.extend(["--param", p.as_str()]);
+    }
+    let o = launch(&m, "streaming-etl", "etl-kafka", assets.path(), &extra);
+    ok(&o);
+    let app = running_application(&o);
+    let c = flink(&m);
+    let d = block_on(c.describe_application().application_name(&app).send()).unwrap();
+    let config = d
+        .application_detail()
+        .and_then(|d| d.application_configuration_description())
+        .unwrap();
+    let vpcs = config.vpc_configuration_descriptions();
+    assert_eq!(vpcs.len(), 1, "the application is not in the VPC: {vpcs:?}");
+    assert_eq!(vpcs[0].subnet_ids(), [subnet.as_str()]);
+    assert_eq!(vpcs[0].security_group_ids(), [group.as_str()]);
+    let groups = config
+        .environment_property_descriptions()
+        .map(|e| e.property_group_descriptions().to_vec())
+        .unwrap_or_default();
+    let props = groups[0].property_map();
+    assert!(
+        !props.contains_key("InputStreamArn"),
+        "a Kafka source must be the only source: {props:?}"
+    );
+    for (key, want) in [
+        ("InputKafkaBootstrapServers", bootstrap),
+        ("InputKafkaTopic", "rides"),
+        ("OutputKafkaBootstrapServers", bootstrap),
+        ("OutputKafkaTopic", "rides-clean"),
+        ("KafkaAuth", "IAM"),
+    ] {
+        assert_eq!(
+            props.get(key).map(String::as_str),
+            Some(want),
+            "{key}: {props:?}"
+        );
+    }
+    ok(&run(&m, &["destroy", "etl-kafka", "--yes"]));
+}
