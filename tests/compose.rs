@@ -4,9 +4,10 @@
 //! 0/0, checkov 0 failed); fuzzed manifests never panic. Deploying the examples on the emulator is
 //! in `tests/compose_deploy.rs`.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -14,6 +15,7 @@ use streamstack::pattern::compose::referenced_names;
 use streamstack::pattern::sources::embedded_files;
 use streamstack::pattern::{Catalog, Error, Manifest, PATTERN_IDS};
 use streamstack::render::{render_blocks, render_manifest, to_json, RenderOptions};
+use support::gate::{cfn_lint, checkov};
 
 fn embedded(path: &str) -> &'static str {
     embedded_files()
@@ -554,19 +556,6 @@ fn the_examples_render_as_documented() {
     );
 }
 
-fn venv_tool(name: &str) -> PathBuf {
-    let venv = std::env::var_os("STREAMSTACK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let tool = venv.join("bin").join(name);
-    assert!(
-        tool.is_file(),
-        "{} not found: run deployment/run-all-tests.sh, or set STREAMSTACK_VENV",
-        tool.display()
-    );
-    tool
-}
-
 /// Every example, the fan-out one with the other emitters, and two archives in one bucket,
 /// written as `synth` would.
 fn rendered_examples() -> (tempfile::TempDir, Vec<PathBuf>) {
@@ -609,11 +598,7 @@ fn rendered_examples() -> (tempfile::TempDir, Vec<PathBuf>) {
 #[test]
 fn the_examples_pass_cfn_lint() {
     let (_dir, files) = rendered_examples();
-    let out = Command::new(venv_tool("cfn-lint"))
-        .args(["--format", "parseable"])
-        .args(&files)
-        .output()
-        .unwrap();
+    let out = cfn_lint(&files);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && report.trim().is_empty(),
@@ -626,22 +611,7 @@ fn the_examples_pass_cfn_lint() {
 #[test]
 fn the_examples_fail_no_checkov_check() {
     let (_dir, files) = rendered_examples();
-    let mut cmd = Command::new(venv_tool("checkov"));
-    cmd.args([
-        "--framework",
-        "cloudformation",
-        "--skip-download",
-        "--output",
-        "json",
-        "--compact",
-    ]);
-    for f in &files {
-        cmd.arg("-f").arg(f);
-    }
-    let out = cmd.env("BC_SKIP_MAPPING", "TRUE").output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("checkov output is not JSON ({e}):\n{text}"));
+    let report = checkov(&files);
     assert_eq!(
         report["summary"]["failed"],
         0,

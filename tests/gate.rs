@@ -5,23 +5,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::Value;
-
-fn venv_tool(name: &str) -> PathBuf {
-    let venv = std::env::var_os("STREAMSTACK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let tool = venv.join("bin").join(name);
-    assert!(
-        tool.is_file(),
-        "{} not found: run deployment/run-all-tests.sh (it installs the pinned validators), or set STREAMSTACK_VENV",
-        tool.display()
-    );
-    tool
-}
+use support::gate::{cfn_lint, checkov};
 
 /// The templates users get: `synth --all` (asset parameters) and `dist` (asset locations baked in,
 /// content-hashed names; the zips and jars are stand-ins since only the templates are checked here).
@@ -141,12 +128,7 @@ fn rendered() -> (tempfile::TempDir, Vec<PathBuf>) {
 #[test]
 fn cfn_lint_reports_nothing() {
     let (_dir, files) = rendered();
-    let out = Command::new(venv_tool("cfn-lint"))
-        .arg("--format")
-        .arg("parseable")
-        .args(&files)
-        .output()
-        .unwrap();
+    let out = cfn_lint(&files);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && report.trim().is_empty(),
@@ -160,22 +142,7 @@ fn cfn_lint_reports_nothing() {
 fn checkov_fails_no_check_and_every_skip_is_justified() {
     let (dir, files) = rendered();
     // One full run: its report holds the failed, skipped and passed checks.
-    let mut cmd = Command::new(venv_tool("checkov"));
-    cmd.args([
-        "--framework",
-        "cloudformation",
-        "--skip-download",
-        "--output",
-        "json",
-        "--compact",
-    ]);
-    for f in &files {
-        cmd.arg("-f").arg(f);
-    }
-    let out = cmd.env("BC_SKIP_MAPPING", "TRUE").output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("checkov output is not JSON ({e}):\n{text}"));
+    let report = checkov(&files);
     let summary = &report["summary"];
     assert_eq!(
         summary["failed"],

@@ -1,5 +1,6 @@
 //! Shared test support.
 pub mod assets;
+pub mod gate;
 pub mod kinesis;
 pub mod moto;
 pub mod replay;
