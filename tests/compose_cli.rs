@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use support::moto::ok;
 
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_streamstack"))
@@ -24,16 +25,6 @@ fn example(name: &str) -> PathBuf {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
 }
 
 /// Exit 2, exactly one line on stderr, nothing on stdout; returns the line.

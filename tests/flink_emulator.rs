@@ -12,7 +12,7 @@ use std::process::Output;
 use aws_sdk_kinesisanalyticsv2::types::OperationStatus;
 use serde_json::Value;
 use support::assets::stand_in_assets;
-use support::moto::{block_on, moto, Moto};
+use support::moto::{block_on, moto, ok, Moto};
 
 fn run(m: &Moto, args: &[&str]) -> Output {
     m.cli().args(args).output().unwrap()
@@ -20,16 +20,6 @@ fn run(m: &Moto, args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
 }
 
 fn json_lines(o: &Output) -> Vec<Value> {
