@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::assets::deploy;
 use support::moto::{block_on, moto, ok, Moto};
+use support::tmux::{tmux_on, wait_for};
 
 /// logical id -> (type, physical id) of every resource of the stack.
 fn resources(m: &Moto, stack: &str) -> BTreeMap<String, (String, String)> {
@@ -287,24 +288,9 @@ fn logs_follow_shows_new_events_once_as_json_lines() {
     child.wait().unwrap();
 }
 
-/// tmux on its own server socket, without the user's configuration.
+/// tmux on this test's server socket.
 fn tmux(args: &[&str]) -> Output {
-    std::process::Command::new("tmux")
-        .args(["-L", "streamstack-logs-follow", "-f", "/dev/null"])
-        .args(args)
-        .output()
-        .expect("tmux (apt-get install tmux)")
-}
-
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    tmux_on("streamstack-logs-follow", args)
 }
 
 #[test]

@@ -7,12 +7,13 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::process::Output;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use serde_json::{json, Value};
 use support::assets::deploy;
 use support::moto::{block_on, moto, ok, Moto};
+use support::tmux::{tmux_on, wait_for};
 
 /// (logical id, physical id) of every resource of the stack.
 fn resources(m: &Moto, stack: &str) -> BTreeMap<String, String> {
@@ -387,15 +388,6 @@ fn an_unknown_stack_is_one_line_and_exit_2() {
     assert_eq!(err.trim(), "error: stack `nope` does not exist");
 }
 
-/// tmux on its own server socket (one per test), without the user's configuration.
-fn tmux_on(socket: &str, args: &[&str]) -> Output {
-    std::process::Command::new("tmux")
-        .args(["-L", socket, "-f", "/dev/null"])
-        .args(args)
-        .output()
-        .expect("tmux (apt-get install tmux)")
-}
-
 fn tmux(args: &[&str]) -> Output {
     tmux_on("streamstack-status-watch", args)
 }
@@ -421,17 +413,6 @@ fn watch_script(
     )
     .unwrap();
     (script, done)
-}
-
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 #[test]

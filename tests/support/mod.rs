@@ -4,3 +4,4 @@ pub mod gate;
 pub mod kinesis;
 pub mod moto;
 pub mod replay;
+pub mod tmux;
