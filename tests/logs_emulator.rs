@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::assets::deploy;
-use support::moto::{block_on, moto, ok, Moto};
+use support::moto::{block_on, moto, ok, silent_endpoint, Moto};
 use support::tmux::{tmux_on, wait_for};
 
 /// logical id -> (type, physical id) of every resource of the stack.
@@ -638,13 +638,6 @@ fn ls_of_an_empty_region_says_so() {
     let o = m.cli().args(["ls", "--output", "json"]).output().unwrap();
     ok(&o);
     assert!(o.stdout.is_empty());
-}
-
-fn silent_endpoint() -> (std::net::TcpListener, String) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    (l, url)
 }
 
 #[test]

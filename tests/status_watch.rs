@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
 use serde_json::{json, Value};
 use support::assets::deploy;
-use support::moto::{block_on, moto, ok, Moto};
+use support::moto::{block_on, moto, ok, silent_endpoint, Moto};
 use support::tmux::{tmux_on, wait_for};
 
 /// (logical id, physical id) of every resource of the stack.
@@ -336,14 +336,6 @@ fn every_pattern_shows_its_rates_totals_lag_and_alarms() {
         let t1 = lines[1]["time"].as_str().unwrap();
         assert!(t0 < t1, "a refresh every second: {t0} then {t1}");
     }
-}
-
-/// A listener that counts connections: proves that no API call was made.
-fn silent_endpoint() -> (std::net::TcpListener, String) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    (l, url)
 }
 
 #[test]

@@ -273,3 +273,12 @@ pub fn ok(o: &Output) {
         stderr(o)
     );
 }
+
+/// A listener that accepts no request (non-blocking, never read), and its URL: a command
+/// pointed at it that fails before any API call proves that nothing was sent.
+pub fn silent_endpoint() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    (l, url)
+}
